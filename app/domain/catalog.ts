@@ -1,0 +1,132 @@
+// The product catalog (spec §3 "Services and tiers"): the only place these numbers live.
+// UI, billing, the vault and tests all read them from here.
+import type { ServiceType } from "#db/schema/columns.ts";
+
+export type { ServiceType };
+
+export interface ServiceDefinition {
+  type: ServiceType;
+  name: string;
+  /** First character of every API key for this service. */
+  keyLetter: "S" | "R" | "G";
+  description: string;
+  /** Self-service configurable today; GraphQL is announced as "coming soon". */
+  available: boolean;
+  /** Seal keys and packages exist only for Seal. */
+  hasSealKeys: boolean;
+}
+
+export const SERVICES: readonly ServiceDefinition[] = [
+  {
+    type: "seal",
+    name: "Seal",
+    keyLetter: "S",
+    description: "Threshold-encryption key servers in permissioned mode.",
+    available: true,
+    hasSealKeys: true,
+  },
+  {
+    type: "grpc",
+    name: "gRPC",
+    keyLetter: "R",
+    description: "Sui full-node gRPC endpoints.",
+    available: true,
+    hasSealKeys: false,
+  },
+  {
+    type: "graphql",
+    name: "GraphQL",
+    keyLetter: "G",
+    description: "Sui GraphQL endpoints.",
+    available: false,
+    hasSealKeys: false,
+  },
+];
+
+export function serviceDefinition(type: ServiceType): ServiceDefinition {
+  const found = SERVICES.find((service) => service.type === type);
+  if (!found) throw new Error(`Unknown service type: ${type}`);
+  return found;
+}
+
+export type TierId = "starter" | "pro" | "business" | "enterprise";
+
+export interface TierDefinition {
+  id: TierId;
+  name: string;
+  /** Guaranteed requests per second, per region; null = custom (Enterprise). */
+  guaranteedRps: number | null;
+  /** Burst add-on: multiplier of the guaranteed rate and how long it may last. */
+  burst: { multiplier: number; seconds: number } | null;
+  /** Monthly fee in cents; null = "Contact us". */
+  monthlyFeeCents: number | null;
+  selfService: boolean;
+  /** IP allowlist is available from Pro up. */
+  ipAllowlist: boolean;
+}
+
+export const TIERS: readonly TierDefinition[] = [
+  {
+    id: "starter",
+    name: "Starter",
+    guaranteedRps: 100,
+    burst: null,
+    monthlyFeeCents: 2_000,
+    selfService: true,
+    ipAllowlist: false,
+  },
+  {
+    id: "pro",
+    name: "Pro",
+    guaranteedRps: 500,
+    burst: { multiplier: 2, seconds: 10 },
+    monthlyFeeCents: 4_000,
+    selfService: true,
+    ipAllowlist: true,
+  },
+  {
+    id: "business",
+    name: "Business",
+    guaranteedRps: 2_000,
+    burst: { multiplier: 1.5, seconds: 30 },
+    monthlyFeeCents: 8_000,
+    selfService: true,
+    ipAllowlist: true,
+  },
+  {
+    id: "enterprise",
+    name: "Enterprise",
+    guaranteedRps: null,
+    burst: null,
+    monthlyFeeCents: null,
+    selfService: false,
+    ipAllowlist: true,
+  },
+];
+
+export function tierDefinition(id: TierId): TierDefinition {
+  const found = TIERS.find((tier) => tier.id === id);
+  if (!found) throw new Error(`Unknown tier: ${id}`);
+  return found;
+}
+
+export const REGIONS = [
+  { id: "us-east", name: "US-East" },
+  { id: "us-west", name: "US-West" },
+  { id: "eu-frankfurt", name: "EU-Frankfurt" },
+] as const;
+
+/** Add-ons and limits (spec §3). Prices in cents per month. */
+export const ADD_ONS = {
+  burstFeeCents: 1_000,
+  apiKeys: { included: 1, extraFeeCents: 100, maxActivePerService: 10 },
+  sealKeys: { included: 1, extraFeeCents: 500, maxPerService: 10, maxEverPerCustomer: 20 },
+  packages: { includedPerKey: 3, extraFeeCents: 100, maxPerKey: 10 },
+  ipAllowlist: { maxEntries: 20 },
+} as const;
+
+/** Usage: $1.00 per 10,000 successful requests, on every tier. */
+export const USAGE_PRICE = { cents: 100, perRequests: 10_000 } as const;
+
+/** Unbilled usage is charged once it reaches this amount (spec §3 billing rule 3). */
+export const USAGE_INVOICE_THRESHOLD_CENTS = 500;

@@ -1,0 +1,41 @@
+// What every loader and action may use, handed in through React Router's context by the
+// server (server/http.ts) — never imported as module-level singletons, so tests can run many
+// isolated apps (each with its own database and settings) in one process.
+import { createContext, type RouterContextProvider } from "react-router";
+import type { Clock } from "#app/domain/clock.ts";
+import type { Database, DatabaseHandle } from "#db/client.ts";
+import type { Env } from "./env.server.ts";
+import type { Logger } from "./logger.server.ts";
+
+export interface AppServices {
+  env: Env;
+  database: DatabaseHandle;
+  db: Database;
+  logger: Logger;
+  clock: Clock;
+}
+
+export interface RequestInfo {
+  requestId: string;
+  /** Logger bound to this request's id. */
+  log: Logger;
+  /** Client address as seen through the trusted proxies. */
+  ip: string;
+}
+
+export const servicesContext = createContext<AppServices | null>(null);
+export const requestContext = createContext<RequestInfo | null>(null);
+
+type Context = Readonly<RouterContextProvider>;
+
+export function getServices(context: Context): AppServices {
+  const services = context.get(servicesContext);
+  if (!services) throw new Error("App services are missing from the request context");
+  return services;
+}
+
+export function getRequestInfo(context: Context): RequestInfo {
+  const info = context.get(requestContext);
+  if (!info) throw new Error("Request info is missing from the request context");
+  return info;
+}

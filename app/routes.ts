@@ -1,0 +1,20 @@
+import { index, type RouteConfig, route } from "@react-router/dev/routes";
+
+export default [
+  index("routes/home.tsx"),
+  route("dashboard", "routes/dashboard.tsx"),
+  route("login", "routes/login.tsx"),
+  route("services/seal", "routes/services.seal.tsx"),
+  route("services/grpc", "routes/services.grpc.tsx"),
+  route("services/graphql", "routes/services.graphql.tsx"),
+  route("billing", "routes/billing.tsx"),
+  route("billing/invoices/:id", "routes/billing.invoices.$id.tsx"),
+  route("settings/spending-limit", "routes/settings.spending-limit.tsx"),
+  route("activity", "routes/activity.tsx"),
+  route("support", "routes/support.tsx"),
+  // Resource routes (no UI).
+  route("health", "routes/health.ts"),
+  route("theme", "routes/theme.ts"),
+  // Everything else is a 404 rendered inside the shell.
+  route("*", "routes/$.tsx"),
+] satisfies RouteConfig;

@@ -1,0 +1,22 @@
+import { sql } from "drizzle-orm";
+import { check, integer, pgTable, text } from "drizzle-orm/pg-core";
+import { cents, createdAt, utc } from "./columns.ts";
+import { customers } from "./customers.ts";
+
+/**
+ * The customer's on-chain escrow object and its cached balance. The chain is the truth;
+ * the cache is refreshed by the manager every cycle and after any deposit/withdrawal.
+ */
+export const escrowAccounts = pgTable(
+  "escrow_accounts",
+  {
+    customerId: integer()
+      .primaryKey()
+      .references(() => customers.customerId),
+    objectId: text().notNull().unique("escrow_accounts_object_id_unique"),
+    balanceCents: cents().notNull().default(0),
+    balanceRefreshedAt: utc(),
+    createdAt: createdAt(),
+  },
+  (t) => [check("escrow_accounts_balance_non_negative", sql`${t.balanceCents} >= 0`)],
+);

@@ -1,0 +1,5 @@
+import type { ManagerTask } from "../cycle.ts";
+import { cleanupTask } from "./cleanup.ts";
+
+/** The cycle's tasks, in order (spec §7). Later tasks are added here as they are built. */
+export const managerTasks: readonly ManagerTask[] = [cleanupTask];

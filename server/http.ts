@@ -1,0 +1,100 @@
+// The HTTP layer around React Router: request ids and access logs, compression, static files
+// with long-lived caching for fingerprinted assets, and the services handed to every route.
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { createRequestHandler } from "@react-router/express";
+import compression from "compression";
+import express from "express";
+import { RouterContextProvider, type ServerBuild } from "react-router";
+import { type AppServices, requestContext, servicesContext } from "#app/lib/services.server.ts";
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,128}$/;
+
+export interface HttpAppOptions {
+  build: ServerBuild;
+  services: AppServices;
+  /** Directory of the client build (build/client). */
+  clientDir: string;
+  mode?: "production" | "development";
+}
+
+export interface HttpApp {
+  app: express.Express;
+  /** From now on, responses ask clients to close their connection (graceful shutdown). */
+  beginDraining(): void;
+}
+
+export function createHttpApp(options: HttpAppOptions): HttpApp {
+  const { services, clientDir } = options;
+  const app = express();
+  let draining = false;
+
+  app.disable("x-powered-by");
+  app.set("trust proxy", services.env.trustProxyHops);
+
+  // Request id (accepting a sane one from the edge) + one access-log line per request.
+  app.use((req, res, next) => {
+    const incoming = req.get("x-request-id");
+    const requestId = incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+    const log = services.logger.child({ reqId: requestId });
+    res.locals.requestId = requestId;
+    res.locals.log = log;
+    res.setHeader("X-Request-Id", requestId);
+    if (draining) res.setHeader("Connection", "close");
+    const started = performance.now();
+    res.on("finish", () => {
+      const requestPath = req.originalUrl.split("?")[0] ?? "/";
+      const entry = {
+        method: req.method,
+        path: requestPath,
+        status: res.statusCode,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        ip: req.ip,
+      };
+      if (requestPath.startsWith("/health") || requestPath.startsWith("/assets/"))
+        log.debug(entry, "request");
+      else log.info(entry, "request");
+    });
+    next();
+  });
+
+  app.use(compression());
+
+  // Fingerprinted build assets never change: cache for a year, immutable. A missing asset is a
+  // plain 404 rather than a page render.
+  app.use(
+    "/assets",
+    express.static(path.join(clientDir, "assets"), {
+      immutable: true,
+      maxAge: "1y",
+      index: false,
+      fallthrough: false,
+    }),
+  );
+  // Other public files (favicon, robots.txt) may change between deploys: cache briefly.
+  app.use(express.static(clientDir, { maxAge: "1h", index: false, redirect: false }));
+
+  app.use(
+    createRequestHandler({
+      build: options.build,
+      mode: options.mode ?? "production",
+      getLoadContext(req, res) {
+        const context = new RouterContextProvider();
+        context.set(servicesContext, services);
+        context.set(requestContext, {
+          requestId: res.locals.requestId as string,
+          log: res.locals.log,
+          ip: req.ip ?? req.socket.remoteAddress ?? "unknown",
+        });
+        return context;
+      },
+    }),
+  );
+
+  return {
+    app,
+    beginDraining() {
+      draining = true;
+    },
+  };
+}

@@ -1,0 +1,85 @@
+// Everything a running Suiftly process needs besides HTTP: settings, logger, database
+// (opened, migrated, seeded) and, when the manager runs in-process, its schedule.
+import { type Clock, systemClock } from "#app/domain/clock.ts";
+import type { Env } from "#app/lib/env.server.ts";
+import { createLogger, type Logger } from "#app/lib/logger.server.ts";
+import type { AppServices } from "#app/lib/services.server.ts";
+import { type DatabaseHandle, openDatabase } from "#db/client.ts";
+import { migrateDatabase } from "#db/migrate.ts";
+import { seedDatabase } from "#db/seed.ts";
+import { type ManagerSchedule, startManagerSchedule } from "#manager/schedule.ts";
+
+export interface Runtime {
+  services: AppServices;
+  schedule: ManagerSchedule | undefined;
+  /** Stop the schedule (letting its current task finish) and close what this runtime opened. */
+  stop(): Promise<void>;
+}
+
+export interface StartRuntimeOptions {
+  env: Env;
+  logger?: Logger;
+  clock?: Clock;
+  /** Use this database instead of opening one from the settings (tests). Not closed by stop(). */
+  database?: DatabaseHandle;
+  migrationsFolder?: string;
+  /** Run migrations and the idempotent seed before serving (default true). */
+  prepareDatabase?: boolean;
+  /** Override env.managerInProcess (tests usually drive the manager themselves). */
+  managerInProcess?: boolean;
+}
+
+export async function startRuntime(options: StartRuntimeOptions): Promise<Runtime> {
+  const { env } = options;
+  const logger = options.logger ?? createLogger({ level: env.logLevel });
+  const clock = options.clock ?? systemClock;
+  const ownsDatabase = !options.database;
+  const database =
+    options.database ??
+    (await openDatabase({
+      url: env.databaseUrl,
+      dataDir: env.dataDir,
+      poolMax: env.databasePoolMax,
+    }));
+
+  try {
+    if (options.prepareDatabase ?? true) {
+      const started = performance.now();
+      await migrateDatabase(database, options.migrationsFolder);
+      const seed = await seedDatabase(database.db, clock);
+      logger.info(
+        {
+          database: database.describe,
+          ms: Math.round(performance.now() - started),
+          partitionsCreated: seed.partitionsCreated.length,
+        },
+        "database migrated and seeded",
+      );
+    }
+  } catch (error) {
+    if (ownsDatabase) await database.close();
+    throw error;
+  }
+
+  const services: AppServices = { env, database, db: database.db, logger, clock };
+  const schedule =
+    (options.managerInProcess ?? env.managerInProcess)
+      ? startManagerSchedule(
+          { db: database.db, database, env, clock, logger: logger.child({ component: "manager" }) },
+          { cron: env.managerCron },
+        )
+      : undefined;
+
+  let stopped: Promise<void> | undefined;
+  return {
+    services,
+    schedule,
+    stop() {
+      stopped ??= (async () => {
+        await schedule?.stop();
+        if (ownsDatabase) await database.close();
+      })();
+      return stopped;
+    },
+  };
+}

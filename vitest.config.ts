@@ -1,0 +1,28 @@
+// Vitest runs without the React Router plugin (spec: its own config). Unit tests are pure;
+// integration tests use a real PostgreSQL (a database per file, cloned from a template).
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["{app,db,manager,server}/**/*.test.ts"],
+          exclude: ["**/*.integration.test.ts", "node_modules/**"],
+          environment: "node",
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["{app,db,manager,server}/**/*.integration.test.ts", "tests/integration/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["./tests/support/global-setup.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
