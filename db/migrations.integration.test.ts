@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
-import { useTestDatabase } from "#tests/support/database.ts";
+import { withTestDatabase } from "#tests/support/database.ts";
 import { openDatabase, type Queryable, queryRows } from "./client.ts";
 import { migrateDatabase } from "./migrate.ts";
 
-const postgres = useTestDatabase();
+const postgres = withTestDatabase();
 const dataDir = mkdtempSync(path.join(tmpdir(), "suiftly-pglite-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 

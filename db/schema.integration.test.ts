@@ -1,7 +1,7 @@
 // The constraints that protect money and identity hold in the real database.
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { useTestDatabase } from "#tests/support/database.ts";
+import { withTestDatabase } from "#tests/support/database.ts";
 import { queryRows } from "./client.ts";
 import { ensureLogPartitions } from "./partitions.ts";
 import {
@@ -13,7 +13,7 @@ import {
   serviceInstances,
 } from "./schema/index.ts";
 
-const database = useTestDatabase();
+const database = withTestDatabase();
 const wallet = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
 
 async function expectRejected(promise: Promise<unknown>, constraint: RegExp) {

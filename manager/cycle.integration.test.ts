@@ -6,11 +6,11 @@ import { createLogger } from "#app/lib/logger.server.ts";
 import { openDatabase } from "#db/client.ts";
 import { listLogPartitions } from "#db/partitions.ts";
 import { authNonces, workerRuns } from "#db/schema/index.ts";
-import { useTestDatabase } from "#tests/support/database.ts";
+import { withTestDatabase } from "#tests/support/database.ts";
 import { type ManagerTask, runCycle } from "./cycle.ts";
 import { cleanupTask } from "./tasks/cleanup.ts";
 
-const database = useTestDatabase();
+const database = withTestDatabase();
 const logger = createLogger({ level: "silent" });
 const env = parseEnv({ APP_ENV: "test" });
 

@@ -4,9 +4,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "#db/client.ts";
 import { startTestApp, type TestApp } from "#tests/support/app.ts";
-import { useTestDatabase } from "#tests/support/database.ts";
+import { withTestDatabase } from "#tests/support/database.ts";
 
-const database = useTestDatabase();
+const database = withTestDatabase();
 let app: TestApp;
 
 beforeAll(async () => {

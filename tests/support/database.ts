@@ -27,7 +27,7 @@ export async function createTestDatabase(): Promise<TestDatabase & { drop(): Pro
 }
 
 /** Register a per-file database; read `.current` inside tests and hooks. */
-export function useTestDatabase(): { readonly current: TestDatabase } {
+export function withTestDatabase(): { readonly current: TestDatabase } {
   let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
   beforeAll(async () => {
     database = await createTestDatabase();
