@@ -13,7 +13,11 @@ import stylesheet from "./app.css?url";
 import { AppShell } from "./components/layout/app-shell.tsx";
 import type { SidebarService } from "./components/layout/sidebar.tsx";
 import { SERVICES } from "./domain/catalog.ts";
-import { requestContext, servicesContext } from "./lib/services.server.ts";
+import { getViewer, sessionMiddleware } from "./lib/auth.server.ts";
+import { isHttpError } from "./lib/http-errors.server.ts";
+import { useNonce } from "./lib/nonce.tsx";
+import { assertBodySize, assertSameOrigin } from "./lib/request-guards.server.ts";
+import { getServices, requestContext, servicesContext } from "./lib/services.server.ts";
 import { type Theme, themeFromCookieHeader } from "./lib/theme.ts";
 
 export const links: Route.LinksFunction = () => [
@@ -41,22 +45,40 @@ const ensureServices: Route.MiddlewareFunction = async ({ context }, next) => {
   return next();
 };
 
-export const middleware: Route.MiddlewareFunction[] = [ensureServices];
+/** Origin and body-size checks on every mutating request, before any action runs. */
+const guardRequests: Route.MiddlewareFunction = async ({ request, context }, next) => {
+  try {
+    assertSameOrigin(request, getServices(context));
+    assertBodySize(request);
+  } catch (error) {
+    if (isHttpError(error)) throw error.toResponse();
+    throw error;
+  }
+  return next();
+};
 
-export async function loader({ request }: Route.LoaderArgs) {
+export const middleware: Route.MiddlewareFunction[] = [ensureServices, guardRequests, sessionMiddleware];
+
+export async function loader({ request, context }: Route.LoaderArgs) {
   const theme = themeFromCookieHeader(request.headers.get("cookie"));
-  // Nobody is signed in yet: every visitor browses in demo mode with placeholder states.
+  const viewer = getViewer(context);
+  // Service states arrive with service configuration; until then every service shows as not configured.
   const services: SidebarService[] = SERVICES.map((service) => ({
     type: service.type,
     name: service.name,
     status: service.available ? "not_configured" : "coming_soon",
   }));
-  return data({ theme, viewer: null, services });
+  return data({
+    theme,
+    viewer: viewer ? { address: viewer.address, customerId: viewer.customerId } : null,
+    services,
+  });
 }
 
 export function Layout({ children }: { children: React.ReactNode }) {
   const rootData = useRouteLoaderData<typeof loader>("root");
   const theme: Theme = rootData?.theme ?? "system";
+  const nonce = useNonce();
   return (
     <html lang="en" data-theme={theme}>
       <head>
@@ -67,8 +89,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
       </head>
       <body>
         {children}
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

@@ -13,6 +13,10 @@ export default [
   route("activity", "routes/activity.tsx"),
   route("support", "routes/support.tsx"),
   // Resource routes (no UI).
+  route("auth/challenge", "routes/auth.challenge.ts"),
+  route("auth/verify", "routes/auth.verify.ts"),
+  route("auth/logout", "routes/auth.logout.ts"),
+  route("auth/session", "routes/auth.session.ts"),
   route("health", "routes/health.ts"),
   route("theme", "routes/theme.ts"),
   // Everything else is a 404 rendered inside the shell.

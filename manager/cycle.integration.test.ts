@@ -117,6 +117,7 @@ describe("manager cycle", () => {
       partitionsDropped: 0,
       noncesPurged: 0,
       sessionsPurged: 0,
+      rateLimitBucketsPurged: 0,
     });
   });
 });

@@ -48,6 +48,21 @@ const rawEnvSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Number of proxies (HAProxy) in front of the app whose X-Forwarded-For is trusted. */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
+  /** Session lifetimes (spec §6: 15 minutes and 7 days); shorter values are for tests. */
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(90 * 86_400)
+    .default(7 * 86_400),
+  /**
+   * A refresh token presented again within this many seconds of its rotation is accepted for
+   * that request without rotating (parallel requests of one page); later reuse revokes the family.
+   */
+  REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
+  /** Requests per minute per client IP on /auth/* (spec §6). */
+  AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
 });
 
 export type Env = {
@@ -67,6 +82,10 @@ export type Env = {
   managerInProcess: boolean;
   logLevel: z.infer<typeof rawEnvSchema>["LOG_LEVEL"];
   trustProxyHops: number;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  refreshReuseGraceSeconds: number;
+  authRateLimitPerMinute: number;
 };
 
 export class EnvError extends Error {
@@ -132,6 +151,10 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     managerInProcess,
     logLevel: raw.LOG_LEVEL,
     trustProxyHops: raw.TRUST_PROXY_HOPS,
+    accessTokenTtlSeconds: raw.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: raw.REFRESH_TOKEN_TTL_SECONDS,
+    refreshReuseGraceSeconds: raw.REFRESH_REUSE_GRACE_SECONDS,
+    authRateLimitPerMinute: raw.AUTH_RATE_LIMIT_PER_MINUTE,
   };
 }
 

@@ -21,6 +21,8 @@ export interface RequestInfo {
   log: Logger;
   /** Client address as seen through the trusted proxies. */
   ip: string;
+  /** Per-request nonce allowed by the Content-Security-Policy for inline scripts. */
+  cspNonce?: string;
 }
 
 export const servicesContext = createContext<AppServices | null>(null);

@@ -3,11 +3,29 @@ import { StatusDot } from "#app/components/layout/status-dot.tsx";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "#app/components/ui/card.tsx";
 import { PageHeader } from "#app/components/ui/page-header.tsx";
 import { SERVICES } from "#app/domain/catalog.ts";
+import { getViewer } from "#app/lib/auth.server.ts";
+import type { Route } from "./+types/dashboard";
 
-export default function Dashboard() {
+export function loader({ context }: Route.LoaderArgs) {
+  const viewer = getViewer(context);
+  return { address: viewer?.address ?? null };
+}
+
+export default function Dashboard({ loaderData }: Route.ComponentProps) {
   return (
     <>
-      <PageHeader title="Dashboard" description="Your services at a glance." />
+      <PageHeader
+        title="Dashboard"
+        description={
+          loaderData.address ? (
+            <>
+              Signed in as <span className="font-mono break-all">{loaderData.address}</span>
+            </>
+          ) : (
+            "Your services at a glance."
+          )
+        }
+      />
       <div className="grid gap-4 md:grid-cols-3">
         {SERVICES.map((service) => (
           <Card key={service.type}>

@@ -1,8 +1,8 @@
 // Cleanup (spec §7.7): keep the next days' log partitions ready, drop those past retention,
-// purge expired sign-in nonces and sessions. Every step is idempotent.
+// purge expired sign-in nonces, sessions and rate-limit counters. Every step is idempotent.
 import { lt } from "drizzle-orm";
 import { dropExpiredLogPartitions } from "#db/partitions.ts";
-import { authNonces, sessions } from "#db/schema/index.ts";
+import { authNonces, rateLimitBuckets, sessions } from "#db/schema/index.ts";
 import { seedDatabase } from "#db/seed.ts";
 import type { ManagerTask } from "../cycle.ts";
 
@@ -24,11 +24,16 @@ export const cleanupTask: ManagerTask = {
       .delete(sessions)
       .where(lt(sessions.expiresAt, purgeBefore))
       .returning({ id: sessions.id });
+    const buckets = await db
+      .delete(rateLimitBuckets)
+      .where(lt(rateLimitBuckets.expire, purgeBefore))
+      .returning({ key: rateLimitBuckets.key });
     return {
       partitionsCreated: partitionsCreated.length,
       partitionsDropped: partitionsDropped.length,
       noncesPurged: nonces.length,
       sessionsPurged: expiredSessions.length,
+      rateLimitBucketsPurged: buckets.length,
     };
   },
 };

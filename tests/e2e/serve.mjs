@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import pg from "pg";
+import { buildIfStale } from "../../scripts/build-if-stale.mjs";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 const admin = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -18,6 +19,8 @@ async function withAdmin(fn) {
   }
 }
 
+// Test the current sources, not a stale build.
+buildIfStale({ quiet: true });
 await withAdmin((client) => client.query(`create database "${name}"`));
 const url = new URL(admin);
 url.pathname = `/${name}`;

@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
-import { Link } from "react-router";
+import { Form, Link } from "react-router";
+import { shortAddress } from "#app/lib/format.ts";
 import type { Theme } from "#app/lib/theme.ts";
 import { DemoBanner } from "./demo-banner.tsx";
 import { Header } from "./header.tsx";
@@ -21,9 +22,23 @@ export function AppShell({
   children: ReactNode;
 }) {
   const wallet = viewer ? (
-    <span className="font-mono text-xs" title={viewer.address}>
-      {viewer.address.slice(0, 6)}…{viewer.address.slice(-4)}
-    </span>
+    <div className="flex items-center gap-2">
+      <span
+        className="rounded-md border border-zinc-200 px-2 py-1 font-mono text-xs dark:border-zinc-800"
+        title={viewer.address}
+        data-testid="viewer-address"
+      >
+        {shortAddress(viewer.address)}
+      </span>
+      <Form method="post" action="/auth/logout" reloadDocument>
+        <button
+          type="submit"
+          className="inline-flex h-8 items-center rounded-md px-2 text-sm text-zinc-600 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
+        >
+          Sign out
+        </button>
+      </Form>
+    </div>
   ) : (
     <Link
       to="/login"

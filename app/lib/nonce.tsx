@@ -1,0 +1,10 @@
+// The per-request CSP nonce, available to components that render inline scripts (<Scripts>).
+import { createContext, useContext } from "react";
+
+const NonceContext = createContext<string>("");
+
+export const NonceProvider = NonceContext.Provider;
+
+export function useNonce(): string {
+  return useContext(NonceContext);
+}
