@@ -21,11 +21,20 @@ try {
 }
 
 const logger = bundle.createLogger({ level: env.logLevel });
-const runtime = await bundle.startRuntime({
-  env,
-  logger,
-  migrationsFolder: path.join(root, "db", "migrations"),
-});
+let runtime;
+try {
+  runtime = await bundle.startRuntime({
+    env,
+    logger,
+    migrationsFolder: path.join(root, "db", "migrations"),
+  });
+} catch (error) {
+  if (error instanceof bundle.UnsupportedNetworkError) {
+    console.error(`suiftly: refusing to start.\n${error.message}`);
+    process.exit(1);
+  }
+  throw error;
+}
 const { app, beginDraining } = bundle.createApp(runtime.services, {
   clientDir: path.join(root, "build", "client"),
 });

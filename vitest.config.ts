@@ -4,6 +4,9 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // Integration files mostly wait on PostgreSQL, child processes and timers: run more files at
+    // once than this 2-core machine's default of one worker.
+    maxWorkers: 4,
     projects: [
       {
         test: {

@@ -1,5 +1,4 @@
 import {
-  data,
   isRouteErrorResponse,
   Links,
   Meta,
@@ -10,10 +9,12 @@ import {
 } from "react-router";
 import type { Route } from "./+types/root";
 import stylesheet from "./app.css?url";
-import { AppShell } from "./components/layout/app-shell.tsx";
+import { AppShell, type ShellData } from "./components/layout/app-shell.tsx";
 import type { SidebarService } from "./components/layout/sidebar.tsx";
+import { walletSummary } from "./domain/billing/overview.ts";
 import { SERVICES } from "./domain/catalog.ts";
 import { getViewer, sessionMiddleware } from "./lib/auth.server.ts";
+import { flashMiddleware, getFlash } from "./lib/flash.server.ts";
 import { isHttpError } from "./lib/http-errors.server.ts";
 import { useNonce } from "./lib/nonce.tsx";
 import { assertBodySize, assertSameOrigin } from "./lib/request-guards.server.ts";
@@ -57,9 +58,14 @@ const guardRequests: Route.MiddlewareFunction = async ({ request, context }, nex
   return next();
 };
 
-export const middleware: Route.MiddlewareFunction[] = [ensureServices, guardRequests, sessionMiddleware];
+export const middleware: Route.MiddlewareFunction[] = [
+  ensureServices,
+  guardRequests,
+  sessionMiddleware,
+  flashMiddleware,
+];
 
-export async function loader({ request, context }: Route.LoaderArgs) {
+export async function loader({ request, context }: Route.LoaderArgs): Promise<ShellData> {
   const theme = themeFromCookieHeader(request.headers.get("cookie"));
   const viewer = getViewer(context);
   // Service states arrive with service configuration; until then every service shows as not configured.
@@ -68,11 +74,23 @@ export async function loader({ request, context }: Route.LoaderArgs) {
     name: service.name,
     status: service.available ? "not_configured" : "coming_soon",
   }));
-  return data({
+  const flash = getFlash(context);
+  if (!viewer) return { theme, services, wallet: null, banners: null, flash };
+  const summary = await walletSummary(getServices(context).db, viewer.customerId);
+  return {
     theme,
-    viewer: viewer ? { address: viewer.address, customerId: viewer.customerId } : null,
     services,
-  });
+    flash,
+    wallet: { address: viewer.address, balanceCents: summary.balanceCents, recent: summary.recent },
+    banners: {
+      lowBalance: summary.lowBalance,
+      balanceCents: summary.balanceCents,
+      nextMonthFeesCents: summary.nextMonthFeesCents,
+      amountDueCents: summary.amountDueCents,
+      overdue: summary.paymentOverdueSince !== null,
+      suspended: summary.suspended,
+    },
+  };
 }
 
 export function Layout({ children }: { children: React.ReactNode }) {
@@ -98,7 +116,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
 
 export default function App({ loaderData }: Route.ComponentProps) {
   return (
-    <AppShell theme={loaderData.theme} viewer={loaderData.viewer} services={loaderData.services}>
+    <AppShell shell={loaderData}>
       <Outlet />
     </AppShell>
   );
@@ -139,9 +157,5 @@ export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
     </section>
   );
   if (!rootData) return <main className="mx-auto max-w-3xl px-4">{content}</main>;
-  return (
-    <AppShell theme={rootData.theme} viewer={rootData.viewer} services={rootData.services}>
-      {content}
-    </AppShell>
-  );
+  return <AppShell shell={rootData}>{content}</AppShell>;
 }

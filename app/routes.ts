@@ -9,6 +9,7 @@ export default [
   route("services/graphql", "routes/services.graphql.tsx"),
   route("billing", "routes/billing.tsx"),
   route("billing/invoices/:id", "routes/billing.invoices.$id.tsx"),
+  route("billing/transactions", "routes/billing.transactions.ts"),
   route("settings/spending-limit", "routes/settings.spending-limit.tsx"),
   route("activity", "routes/activity.tsx"),
   route("support", "routes/support.tsx"),

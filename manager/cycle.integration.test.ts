@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { fixedClock } from "#app/domain/clock.ts";
+import { MockSuiGateway } from "#app/domain/mock-sui-gateway.ts";
 import { parseEnv } from "#app/lib/env.server.ts";
 import { createLogger } from "#app/lib/logger.server.ts";
 import { openDatabase } from "#db/client.ts";
@@ -16,7 +17,14 @@ const env = parseEnv({ APP_ENV: "test" });
 
 function deps(clock = fixedClock("2026-06-15T10:00:00Z")) {
   const handle = database.current.handle;
-  return { db: handle.db, database: handle, env, clock, logger };
+  return {
+    db: handle.db,
+    database: handle,
+    env,
+    clock,
+    logger,
+    gateway: new MockSuiGateway(handle.db, clock),
+  };
 }
 
 describe("manager cycle", () => {

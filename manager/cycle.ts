@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { Clock } from "#app/domain/clock.ts";
+import type { SuiGateway } from "#app/domain/sui-gateway.ts";
 import type { Env } from "#app/lib/env.server.ts";
 import type { Logger } from "#app/lib/logger.server.ts";
 import type { Database, DatabaseHandle } from "#db/client.ts";
@@ -14,6 +15,7 @@ export interface TaskContext {
   database: DatabaseHandle;
   env: Env;
   clock: Clock;
+  gateway: SuiGateway;
   logger: Logger;
   /** Aborted when the process is asked to stop: tasks should finish their current step. */
   signal: AbortSignal;

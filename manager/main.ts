@@ -4,7 +4,9 @@
 //   npm run manager -- status   last run of each task
 import { desc, sql } from "drizzle-orm";
 import { systemClock } from "#app/domain/clock.ts";
+import { UnsupportedNetworkError } from "#app/domain/sui-gateway.ts";
 import { EnvError, loadEnv } from "#app/lib/env.server.ts";
+import { assertSupportedNetwork, createSuiGateway } from "#app/lib/gateway.server.ts";
 import { createLogger } from "#app/lib/logger.server.ts";
 import { openDatabase, queryRows } from "#db/client.ts";
 import { migrateDatabase } from "#db/migrate.ts";
@@ -20,6 +22,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const env = loadEnv();
+  assertSupportedNetwork(env);
   const logger = createLogger({ level: env.logLevel, name: "suiftly-manager" });
   const database = await openDatabase({
     url: env.databaseUrl,
@@ -50,7 +53,8 @@ async function main(argv: string[]): Promise<number> {
     }
 
     await migrateDatabase(database);
-    const deps = { db: database.db, database, env, clock: systemClock, logger };
+    const gateway = createSuiGateway(env, database.db, systemClock);
+    const deps = { db: database.db, database, env, clock: systemClock, gateway, logger };
     if (command === "once") {
       const result = await runCycle(deps, managerTasks);
       console.log(JSON.stringify(result));
@@ -76,7 +80,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof EnvError ? error.message : error);
+    console.error(
+      error instanceof EnvError || error instanceof UnsupportedNetworkError ? error.message : error,
+    );
     process.exit(1);
   },
 );

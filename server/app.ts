@@ -7,6 +7,7 @@ import type { AppServices } from "#app/lib/services.server.ts";
 import { createHttpApp } from "./http.ts";
 
 export { fixedClock, systemClock } from "#app/domain/clock.ts";
+export { UnsupportedNetworkError } from "#app/domain/sui-gateway.ts";
 export { EnvError, loadEnv, parseEnv } from "#app/lib/env.server.ts";
 export { createLogger } from "#app/lib/logger.server.ts";
 export type { Runtime, StartRuntimeOptions } from "./runtime.ts";

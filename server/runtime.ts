@@ -2,6 +2,7 @@
 // (opened, migrated, seeded) and, when the manager runs in-process, its schedule.
 import { type Clock, systemClock } from "#app/domain/clock.ts";
 import type { Env } from "#app/lib/env.server.ts";
+import { assertSupportedNetwork, createSuiGateway } from "#app/lib/gateway.server.ts";
 import { createLogger, type Logger } from "#app/lib/logger.server.ts";
 import type { AppServices } from "#app/lib/services.server.ts";
 import { type DatabaseHandle, openDatabase } from "#db/client.ts";
@@ -33,6 +34,8 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
   const { env } = options;
   const logger = options.logger ?? createLogger({ level: env.logLevel });
   const clock = options.clock ?? systemClock;
+  // Refuse an unsupported chain before touching the database.
+  assertSupportedNetwork(env);
   const ownsDatabase = !options.database;
   const database =
     options.database ??
@@ -61,11 +64,12 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     throw error;
   }
 
-  const services: AppServices = { env, database, db: database.db, logger, clock };
+  const gateway = createSuiGateway(env, database.db, clock);
+  const services: AppServices = { env, database, db: database.db, logger, clock, gateway };
   const schedule =
     (options.managerInProcess ?? env.managerInProcess)
       ? startManagerSchedule(
-          { db: database.db, database, env, clock, logger: logger.child({ component: "manager" }) },
+          { db: database.db, database, env, clock, gateway, logger: logger.child({ component: "manager" }) },
           { cron: env.managerCron },
         )
       : undefined;

@@ -4,8 +4,8 @@
 import { eq } from "drizzle-orm";
 import { createContext, type MiddlewareFunction, type RouterContextProvider, redirect } from "react-router";
 import { Authenticator } from "remix-auth";
+import { recordActivity } from "#app/domain/activity.ts";
 import { customers } from "#db/schema/index.ts";
-import { recordActivity } from "./activity.server.ts";
 import { consumeChallenge } from "./auth/challenge.server.ts";
 import { findOrCreateCustomer } from "./auth/customers.server.ts";
 import { SuiWalletStrategy } from "./auth/sui-wallet-strategy.server.ts";

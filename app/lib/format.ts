@@ -1,9 +1,7 @@
-// Display formatting shared by pages. Money arrives as integer cents and is only formatted here.
-const usd = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
+// Display formatting shared by pages. Money arrives as integer cents (formatted by the money module).
+import { formatCents } from "#app/domain/money.ts";
 
-export function formatCents(cents: number): string {
-  return usd.format(cents / 100);
-}
+export { formatCents };
 
 export function formatMonthlyFee(cents: number | null): string {
   return cents === null ? "Contact us" : `${formatCents(cents)}/month`;

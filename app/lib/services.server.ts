@@ -3,6 +3,7 @@
 // isolated apps (each with its own database and settings) in one process.
 import { createContext, type RouterContextProvider } from "react-router";
 import type { Clock } from "#app/domain/clock.ts";
+import type { SuiGateway } from "#app/domain/sui-gateway.ts";
 import type { Database, DatabaseHandle } from "#db/client.ts";
 import type { Env } from "./env.server.ts";
 import type { Logger } from "./logger.server.ts";
@@ -13,6 +14,7 @@ export interface AppServices {
   db: Database;
   logger: Logger;
   clock: Clock;
+  gateway: SuiGateway;
 }
 
 export interface RequestInfo {

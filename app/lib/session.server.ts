@@ -8,9 +8,9 @@
 import { createHash, hkdfSync, randomBytes, randomUUID } from "node:crypto";
 import { and, eq, isNull } from "drizzle-orm";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import { recordActivity } from "#app/domain/activity.ts";
 import type { Queryable } from "#db/client.ts";
 import { customers, sessions } from "#db/schema/index.ts";
-import { recordActivity } from "./activity.server.ts";
 import { readCookie, serializeCookie } from "./cookies.ts";
 import type { Env } from "./env.server.ts";
 import type { AppServices } from "./services.server.ts";

@@ -1,7 +1,7 @@
 // POST /auth/logout: revoke the session (its whole refresh-token family) and clear the cookies.
 // JSON clients get {ok: true}; a plain form is sent back to the landing page in demo mode.
 import { redirect } from "react-router";
-import { recordActivity } from "#app/lib/activity.server.ts";
+import { recordActivity } from "#app/domain/activity.ts";
 import { getViewer } from "#app/lib/auth.server.ts";
 import { HttpError, respondWithHttpErrors } from "#app/lib/http-errors.server.ts";
 import { authRateLimit, consumeRateLimit } from "#app/lib/rate-limit.server.ts";

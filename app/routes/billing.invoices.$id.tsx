@@ -1,10 +1,125 @@
-import { data } from "react-router";
+import { and, asc, eq } from "drizzle-orm";
+import { data, Link } from "react-router";
+import { InvoiceStatusBadge } from "#app/components/billing/invoice-status.tsx";
+import { PrintButton } from "#app/components/billing/print-button.tsx";
+import { Card, CardContent } from "#app/components/ui/card.tsx";
+import { requireCustomer } from "#app/lib/auth.server.ts";
+import { formatCents } from "#app/lib/format.ts";
+import { getServices } from "#app/lib/services.server.ts";
+import { billingLineItems, billingRecords } from "#db/schema/index.ts";
+import type { Route } from "./+types/billing.invoices.$id";
 
-// Invoices belong to signed-in customers; without one, no invoice exists to show.
-export function loader() {
-  throw data("Not found", { status: 404 });
+export const meta = ({ params }: Route.MetaArgs) => [{ title: `Invoice #${params.id} · Suiftly` }];
+
+export async function loader({ request, context, params }: Route.LoaderArgs) {
+  const viewer = requireCustomer({ request, context });
+  const id = /^\d{1,15}$/.test(params.id) ? Number(params.id) : null;
+  if (!id) throw data("Not found", { status: 404 });
+  const { db } = getServices(context);
+  // Scoped by the signed-in customer: another customer's invoice is simply not found.
+  const [invoice] = await db
+    .select()
+    .from(billingRecords)
+    .where(and(eq(billingRecords.id, id), eq(billingRecords.customerId, viewer.customerId)));
+  if (!invoice) throw data("Not found", { status: 404 });
+  const lines = await db
+    .select()
+    .from(billingLineItems)
+    .where(eq(billingLineItems.invoiceId, id))
+    .orderBy(asc(billingLineItems.id));
+  return { invoice, lines, address: viewer.address };
 }
 
-export default function Invoice() {
-  return null;
+const dateTime = new Intl.DateTimeFormat("en-US", { dateStyle: "long", timeStyle: "short", timeZone: "UTC" });
+
+export default function Invoice({ loaderData }: Route.ComponentProps) {
+  const { invoice, lines, address } = loaderData;
+  return (
+    <div className="max-w-3xl">
+      <div className="no-print mb-4 flex items-center justify-between">
+        <Link to="/billing" className="text-sm text-brand-600 underline">
+          ← Billing
+        </Link>
+        <PrintButton />
+      </div>
+      <Card>
+        <CardContent className="flex flex-col gap-6 pt-5">
+          <div className="flex flex-wrap items-start justify-between gap-4">
+            <div>
+              <h1 className="text-2xl font-semibold">Invoice #{invoice.id}</h1>
+              <p className="text-sm text-zinc-500">
+                Suiftly · issued {dateTime.format(new Date(invoice.createdAt))} UTC
+              </p>
+            </div>
+            <InvoiceStatusBadge status={invoice.status} />
+          </div>
+          <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-1 text-sm">
+            <dt className="text-zinc-500">Billed to</dt>
+            <dd className="font-mono break-all">{address}</dd>
+            <dt className="text-zinc-500">Kind</dt>
+            <dd className="capitalize">{invoice.kind}</dd>
+            {invoice.periodStart ? (
+              <>
+                <dt className="text-zinc-500">Period</dt>
+                <dd>
+                  {dateTime.format(new Date(invoice.periodStart))} –{" "}
+                  {invoice.periodEnd ? dateTime.format(new Date(invoice.periodEnd)) : ""}
+                </dd>
+              </>
+            ) : null}
+            {invoice.paidAt ? (
+              <>
+                <dt className="text-zinc-500">Paid</dt>
+                <dd>{dateTime.format(new Date(invoice.paidAt))} UTC</dd>
+              </>
+            ) : null}
+            {invoice.txDigest ? (
+              <>
+                <dt className="text-zinc-500">Payment digest</dt>
+                <dd className="font-mono break-all" data-testid="payment-digest">
+                  {invoice.txDigest}
+                </dd>
+              </>
+            ) : null}
+            {invoice.failureReason && invoice.status !== "paid" ? (
+              <>
+                <dt className="text-zinc-500">Reason</dt>
+                <dd>{invoice.failureReason.replaceAll("_", " ")}</dd>
+              </>
+            ) : null}
+          </dl>
+          <table className="w-full text-sm">
+            <thead className="border-b border-zinc-200 text-left text-xs text-zinc-500 dark:border-zinc-800">
+              <tr>
+                <th className="py-2 font-medium">Description</th>
+                <th className="py-2 text-right font-medium">Quantity</th>
+                <th className="py-2 text-right font-medium">Unit price</th>
+                <th className="py-2 text-right font-medium">Amount</th>
+              </tr>
+            </thead>
+            <tbody>
+              {lines.map((item) => (
+                <tr key={item.id} className="border-b border-zinc-100 dark:border-zinc-800">
+                  <td className="py-2">{item.description}</td>
+                  <td className="py-2 text-right tabular-nums">{item.quantity.toLocaleString("en-US")}</td>
+                  <td className="py-2 text-right tabular-nums">{formatCents(item.unitPriceCents)}</td>
+                  <td className="py-2 text-right tabular-nums">{formatCents(item.amountCents)}</td>
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr>
+                <th scope="row" colSpan={3} className="py-2 text-right font-semibold">
+                  Total
+                </th>
+                <td className="py-2 text-right font-semibold tabular-nums">
+                  {formatCents(invoice.amountCents)}
+                </td>
+              </tr>
+            </tfoot>
+          </table>
+        </CardContent>
+      </Card>
+    </div>
+  );
 }

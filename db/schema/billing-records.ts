@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, check, index, integer, pgTable, text, unique } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, index, integer, pgTable, text, unique } from "drizzle-orm/pg-core";
 import { cents, createdAt, utc } from "./columns.ts";
 import { customers } from "./customers.ts";
 
@@ -26,6 +26,11 @@ export const billingRecords = pgTable(
     periodStart: utc(),
     periodEnd: utc(),
     failureReason: text(),
+    /**
+     * Recurring charges (subscription, usage) stay `failed` and are retried every cycle; a charge
+     * for a change the customer asked for is `voided` when refused, and the change not applied.
+     */
+    retryOnFailure: boolean().notNull().default(true),
     attemptCount: integer().notNull().default(0),
     lastAttemptAt: utc(),
     firstFailedAt: utc(),

@@ -100,8 +100,10 @@ describe("the shell", () => {
     expect(html).toContain('href="/services/seal"');
   });
 
-  it("has no invoice to show a visitor", async () => {
-    expect((await fetch(`${app.baseUrl}/billing/invoices/1`)).status).toBe(404);
+  it("sends a visitor who opens an invoice to sign in first", async () => {
+    const response = await fetch(`${app.baseUrl}/billing/invoices/1`, { redirect: "manual" });
+    expect(response.status).toBe(302);
+    expect(response.headers.get("location")).toBe("/login?redirectTo=%2Fbilling%2Finvoices%2F1");
   });
 });
 

@@ -73,4 +73,10 @@ describe("server.js", () => {
     expect(defaulted.code).toBe(1);
     expect(defaulted.output).toMatch(/development default is not allowed/);
   });
+
+  it("refuses a real Sui network until the chain adapter exists", async () => {
+    const result = await runServerExpectingExit({ DATA_DIR: dataDir, SUI_NETWORK: "testnet" });
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/refusing to start[\s\S]*SUI_NETWORK=testnet needs the Sui chain adapter/);
+  });
 });

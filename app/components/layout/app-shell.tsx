@@ -1,44 +1,25 @@
 import type { ReactNode } from "react";
-import { Form, Link } from "react-router";
-import { shortAddress } from "#app/lib/format.ts";
+import { Link } from "react-router";
+import { Alert } from "#app/components/ui/alert.tsx";
+import { WalletWidget, type WalletWidgetData } from "#app/components/wallet/wallet-widget.tsx";
 import type { Theme } from "#app/lib/theme.ts";
+import { AccountBanners, type BannerData } from "./banners.tsx";
 import { DemoBanner } from "./demo-banner.tsx";
 import { Header } from "./header.tsx";
 import { SidebarNav, type SidebarService } from "./sidebar.tsx";
 
-export interface ShellViewer {
-  address: string;
+export interface ShellData {
+  theme: Theme;
+  services: SidebarService[];
+  /** Null in demo mode. */
+  wallet: WalletWidgetData | null;
+  banners: BannerData | null;
+  flash: { tone: "success" | "info" | "warning"; message: string } | null;
 }
 
-export function AppShell({
-  theme,
-  viewer,
-  services,
-  children,
-}: {
-  theme: Theme;
-  viewer: ShellViewer | null;
-  services: SidebarService[];
-  children: ReactNode;
-}) {
-  const wallet = viewer ? (
-    <div className="flex items-center gap-2">
-      <span
-        className="rounded-md border border-zinc-200 px-2 py-1 font-mono text-xs dark:border-zinc-800"
-        title={viewer.address}
-        data-testid="viewer-address"
-      >
-        {shortAddress(viewer.address)}
-      </span>
-      <Form method="post" action="/auth/logout" reloadDocument>
-        <button
-          type="submit"
-          className="inline-flex h-8 items-center rounded-md px-2 text-sm text-zinc-600 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
-        >
-          Sign out
-        </button>
-      </Form>
-    </div>
+export function AppShell({ shell, children }: { shell: ShellData; children: ReactNode }) {
+  const wallet = shell.wallet ? (
+    <WalletWidget wallet={shell.wallet} />
   ) : (
     <Link
       to="/login"
@@ -55,14 +36,22 @@ export function AppShell({
       >
         Skip to content
       </a>
-      <Header theme={theme} services={services} wallet={wallet} />
-      {viewer ? null : <DemoBanner />}
+      <Header theme={shell.theme} services={shell.services} wallet={wallet} />
+      {shell.wallet ? null : <DemoBanner />}
       <div className="flex flex-1">
         <aside className="no-print hidden w-60 shrink-0 border-r border-zinc-200 md:block dark:border-zinc-800">
-          <SidebarNav services={services} />
+          <SidebarNav services={shell.services} />
         </aside>
         <main id="main" className="min-w-0 flex-1 px-4 py-6 md:px-8">
-          <div className="mx-auto max-w-6xl">{children}</div>
+          <div className="mx-auto max-w-6xl">
+            {shell.flash ? (
+              <Alert tone={shell.flash.tone} className="no-print mb-4" data-testid="flash">
+                {shell.flash.message}
+              </Alert>
+            ) : null}
+            {shell.banners ? <AccountBanners banners={shell.banners} /> : null}
+            {children}
+          </div>
         </main>
       </div>
     </div>

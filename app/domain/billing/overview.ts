@@ -1,0 +1,175 @@
+// Everything the billing page and the header show about a customer's money (spec §3 rule 5):
+// balance, month-to-date charged, pending usage, the spending limit, last month's total and the
+// next scheduled charge.
+import { and, desc, eq, gte, inArray, lt, sql } from "drizzle-orm";
+import type { Queryable } from "#db/client.ts";
+import {
+  billingLineItems,
+  billingRecords,
+  customers,
+  escrowAccounts,
+  escrowTransactions,
+  usageHourly,
+} from "#db/schema/index.ts";
+import { USAGE_PRICE } from "../catalog.ts";
+import { sumLines } from "../pricing.ts";
+import { monthStart, nextMonthStart, previousMonthStart } from "./calendar.ts";
+import { upcomingMonthlyFees } from "./fees.ts";
+
+/** The customer is warned when the balance drops under this (spec §4 banners). */
+export const LOW_BALANCE_CENTS = 1_000;
+
+async function paidBetween(db: Queryable, customerId: number, from: Date, to: Date): Promise<number> {
+  const [row] = await db
+    .select({ cents: sql<string>`coalesce(sum(${billingRecords.amountCents}), 0)` })
+    .from(billingRecords)
+    .where(
+      and(
+        eq(billingRecords.customerId, customerId),
+        eq(billingRecords.status, "paid"),
+        gte(billingRecords.paidAt, from),
+        lt(billingRecords.paidAt, to),
+      ),
+    );
+  return Number(row?.cents ?? 0);
+}
+
+/** Usage metered this month but not yet invoiced, exact to the request; cents rounded down. */
+export async function pendingUsage(db: Queryable, customerId: number, now: Date) {
+  const start = monthStart(now);
+  const [metered] = await db
+    .select({ requests: sql<string>`coalesce(sum(${usageHourly.billable}), 0)` })
+    .from(usageHourly)
+    .where(and(eq(usageHourly.customerId, customerId), gte(usageHourly.hour, start)));
+  const [billed] = await db
+    .select({ requests: sql<string>`coalesce(sum(${billingLineItems.quantity}), 0)` })
+    .from(billingLineItems)
+    .innerJoin(billingRecords, eq(billingRecords.id, billingLineItems.invoiceId))
+    .where(
+      and(
+        eq(billingRecords.customerId, customerId),
+        eq(billingLineItems.itemType, "usage"),
+        inArray(billingRecords.status, ["pending", "paid", "failed"]),
+        gte(billingRecords.periodStart, start),
+      ),
+    );
+  const requests = Math.max(0, Number(metered?.requests ?? 0) - Number(billed?.requests ?? 0));
+  return { requests, cents: Math.floor((requests * USAGE_PRICE.cents) / USAGE_PRICE.perRequests) };
+}
+
+export async function billingOverview(db: Queryable, customerId: number, now: Date) {
+  const [customer] = await db
+    .select({
+      spendingLimitCents: customers.spendingLimitCents,
+      paymentOverdueSince: customers.paymentOverdueSince,
+      status: customers.status,
+    })
+    .from(customers)
+    .where(eq(customers.customerId, customerId));
+  if (!customer) throw new Error(`unknown customer ${customerId}`);
+  const [account] = await db.select().from(escrowAccounts).where(eq(escrowAccounts.customerId, customerId));
+
+  const thisMonth = monthStart(now);
+  const nextMonth = nextMonthStart(now);
+  const monthToDateCents = await paidBetween(db, customerId, thisMonth, nextMonth);
+  const lastMonthCents = await paidBetween(db, customerId, previousMonthStart(now), thisMonth);
+
+  const chargesByService = await db
+    .select({
+      serviceType: billingLineItems.serviceType,
+      cents: sql<string>`sum(${billingLineItems.amountCents})`,
+    })
+    .from(billingLineItems)
+    .innerJoin(billingRecords, eq(billingRecords.id, billingLineItems.invoiceId))
+    .where(
+      and(
+        eq(billingRecords.customerId, customerId),
+        eq(billingRecords.status, "paid"),
+        gte(billingRecords.paidAt, thisMonth),
+        lt(billingRecords.paidAt, nextMonth),
+      ),
+    )
+    .groupBy(billingLineItems.serviceType)
+    .orderBy(billingLineItems.serviceType);
+
+  const [due] = await db
+    .select({ cents: sql<string>`coalesce(sum(${billingRecords.amountCents}), 0)` })
+    .from(billingRecords)
+    .where(and(eq(billingRecords.customerId, customerId), eq(billingRecords.status, "failed")));
+
+  const upcoming = await upcomingMonthlyFees(db, customerId);
+  const usage = await pendingUsage(db, customerId, now);
+
+  const invoices = await db
+    .select()
+    .from(billingRecords)
+    .where(eq(billingRecords.customerId, customerId))
+    .orderBy(desc(billingRecords.createdAt), desc(billingRecords.id))
+    .limit(24);
+  const ledger = await recentLedger(db, customerId, 20);
+
+  return {
+    hasEscrowAccount: Boolean(account),
+    escrowObjectId: account?.objectId ?? null,
+    balanceCents: account?.balanceCents ?? 0,
+    balanceRefreshedAt: account?.balanceRefreshedAt ?? null,
+    spendingLimitCents: customer.spendingLimitCents,
+    monthToDateCents,
+    lastMonthCents,
+    chargesByService: chargesByService.map((row) => ({
+      serviceType: row.serviceType,
+      cents: Number(row.cents),
+    })),
+    pendingUsage: usage,
+    amountDueCents: Number(due?.cents ?? 0),
+    paymentOverdueSince: customer.paymentOverdueSince,
+    nextCharge: { at: nextMonth, cents: sumLines(upcoming), lines: upcoming },
+    invoices,
+    ledger,
+  };
+}
+
+export async function recentLedger(db: Queryable, customerId: number, limit: number) {
+  return db
+    .select({
+      id: escrowTransactions.id,
+      kind: escrowTransactions.kind,
+      amountCents: escrowTransactions.amountCents,
+      txDigest: escrowTransactions.txDigest,
+      invoiceId: escrowTransactions.invoiceId,
+      executedAt: escrowTransactions.executedAt,
+    })
+    .from(escrowTransactions)
+    .where(eq(escrowTransactions.customerId, customerId))
+    .orderBy(desc(escrowTransactions.executedAt), desc(escrowTransactions.id))
+    .limit(limit);
+}
+
+/** The small summary the header's wallet widget and the banners need on every page. */
+export async function walletSummary(db: Queryable, customerId: number) {
+  const [account] = await db
+    .select({ balanceCents: escrowAccounts.balanceCents })
+    .from(escrowAccounts)
+    .where(eq(escrowAccounts.customerId, customerId));
+  const [customer] = await db
+    .select({ paymentOverdueSince: customers.paymentOverdueSince, status: customers.status })
+    .from(customers)
+    .where(eq(customers.customerId, customerId));
+  const [due] = await db
+    .select({ cents: sql<string>`coalesce(sum(${billingRecords.amountCents}), 0)` })
+    .from(billingRecords)
+    .where(and(eq(billingRecords.customerId, customerId), eq(billingRecords.status, "failed")));
+  const upcoming = sumLines(await upcomingMonthlyFees(db, customerId));
+  const balanceCents = account?.balanceCents ?? 0;
+  return {
+    hasEscrowAccount: Boolean(account),
+    balanceCents,
+    nextMonthFeesCents: upcoming,
+    lowBalance:
+      Boolean(account || upcoming > 0) && (balanceCents < LOW_BALANCE_CENTS || balanceCents < upcoming),
+    amountDueCents: Number(due?.cents ?? 0),
+    paymentOverdueSince: customer?.paymentOverdueSince ?? null,
+    suspended: customer?.status === "suspended",
+    recent: await recentLedger(db, customerId, 3),
+  };
+}

@@ -1,0 +1,1 @@
+ALTER TABLE "billing_records" ADD COLUMN "retry_on_failure" boolean DEFAULT true NOT NULL;
