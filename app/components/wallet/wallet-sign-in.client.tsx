@@ -97,7 +97,14 @@ export default function WalletSignIn({
     const walletNetwork = walletNetworkFor(network);
     return createDAppKit({
       networks: [walletNetwork],
-      createClient: (name) => new SuiGrpcClient({ network: name, baseUrl: FULLNODE_URLS[name] }),
+      createClient: (name) => {
+        const client = new SuiGrpcClient({ network: name, baseUrl: FULLNODE_URLS[name] });
+        if (network === "mock") {
+          // The simulated chain has no node and no name service: answer "no name" without a request.
+          client.core.defaultNameServiceName = async () => ({ data: { name: null } });
+        }
+        return client;
+      },
       // Development, demo and tests sign in with a throwaway in-browser key (mock chain only).
       enableBurnerWallet: network === "mock",
       // The Slush web wallet needs the real network; it has nothing to do on the mock chain.
