@@ -5,7 +5,7 @@ describe("sign-in message", () => {
   const message = buildSignInMessage({
     origin: "https://app.suiftly.io",
     address: `0x${"ab".repeat(32)}`,
-    nonce: "0".repeat(63) + "1",
+    nonce: `${"0".repeat(63)}1`,
     issuedAt: new Date("2026-11-28T10:00:00Z"),
     expiresAt: new Date("2026-11-28T10:05:00Z"),
   });
