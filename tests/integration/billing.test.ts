@@ -283,3 +283,65 @@ describe("spending limit", () => {
     expect((await app.services.gateway.findEscrowAccount(address))?.spendingLimitCents).toBe(5_000_000);
   });
 });
+
+describe("banners and the next scheduled charge", () => {
+  // React separates adjacent text nodes with empty comments; read the page as a person would.
+  const page = async (jar: CookieJar) =>
+    (
+      await (
+        await request(app, "GET", "/billing", undefined, { jar, headers: { accept: "text/html" } })
+      ).text()
+    ).replaceAll("<!-- -->", "");
+
+  it("warn about a low balance and show next month's fees", async () => {
+    const { jar, customerId } = await signIn(app);
+    expect(await page(jar)).not.toContain("Low balance");
+    await transfer(jar, "deposit", "9.99");
+    expect(await page(jar)).toContain("Low balance: $9.99.");
+    await transfer(jar, "deposit", "30");
+    expect(await page(jar)).not.toContain("Low balance");
+    // A Pro service costs $40 a month: $39.99 no longer covers next month.
+    await database.current.handle.db
+      .insert(serviceInstances)
+      .values({ customerId, serviceType: "seal", state: "enabled", tier: "pro" });
+    const html = await page(jar);
+    expect(html).toContain("Low balance: $39.99.");
+    expect(html).toContain("Next month&#x27;s fees are $40.00.");
+    expect(html).toMatch(
+      /Next scheduled charge[\s\S]*\$40\.00[\s\S]*Monthly fees, charged in advance on Dec 1, 2026/,
+    );
+  });
+
+  it("show the amount due when a recurring charge failed", async () => {
+    const { jar, customerId } = await signIn(app);
+    await transfer(jar, "deposit", "5");
+    const { db, gateway, clock } = app.services;
+    const result = await charge(
+      { db, gateway, clock },
+      {
+        customerId,
+        kind: "subscription",
+        idempotencyKey: randomUUID(),
+        lines: [
+          {
+            serviceType: "grpc",
+            itemType: "tier",
+            description: "gRPC Starter plan",
+            quantity: 1,
+            unitPriceCents: 2_000,
+            amountCents: 2_000,
+          },
+        ],
+        description: "gRPC Starter",
+        retryOnFailure: true,
+      },
+    );
+    expect(result.status).toBe("refused");
+    expect(await page(jar)).toContain("Payment overdue: $20.00.");
+    // Depositing retries the invoice at once and clears the banner.
+    await transfer(jar, "deposit", "20");
+    const html = await page(jar);
+    expect(html).not.toContain("Payment overdue");
+    expect(html).toMatch(/Charged this month[\s\S]*\$20\.00/);
+  });
+});
