@@ -129,7 +129,7 @@ describe("schema constraints", () => {
     await db.insert(customers).values({ customerId: 1050, walletAddress: wallet(50) });
     const [service] = await db
       .insert(serviceInstances)
-      .values({ customerId: 1050, serviceType: "seal", state: "enabled", tier: "pro" })
+      .values({ customerId: 1050, serviceType: "seal", state: "active", tier: "pro" })
       .returning();
     if (!service) throw new Error("no service row");
     const [first] = await db
@@ -150,7 +150,7 @@ describe("schema constraints", () => {
     const row = {
       customerId: 1060,
       serviceType: "grpc" as const,
-      state: "enabled" as const,
+      state: "active" as const,
       tier: "starter" as const,
     };
     await db.insert(serviceInstances).values(row);

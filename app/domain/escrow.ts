@@ -195,7 +195,8 @@ export async function withdrawalAllowance(db: Queryable, customerId: number): Pr
     .where(
       and(
         eq(serviceInstances.customerId, customerId),
-        inArray(serviceInstances.state, ["enabled", "cancel_scheduled"]),
+        inArray(serviceInstances.state, ["active", "cancel_scheduled"]),
+        eq(serviceInstances.enabled, true),
       ),
     )
     .limit(1);

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, check, index, integer, pgTable, text } from "drizzle-orm/pg-core";
+import { bigint, check, index, integer, pgTable, text, unique, uuid } from "drizzle-orm/pg-core";
 import { createdAt, SERVICE_TYPES, SHA256_HEX_PATTERN, utc } from "./columns.ts";
 import { customers } from "./customers.ts";
 import { serviceInstances } from "./service-instances.ts";
@@ -24,11 +24,14 @@ export const apiKeys = pgTable(
     keyPrefix: text().notNull(),
     keySuffix: text().notNull(),
     name: text(),
+    /** The form submission that created it: a double submit creates one, not two. */
+    creationRequestId: uuid(),
     createdAt: createdAt(),
     revokedAt: utc(),
     deletedAt: utc(),
   },
   (t) => [
+    unique("api_keys_creation_request").on(t.customerId, t.creationRequestId),
     index("api_keys_customer_idx").on(t.customerId, t.serviceType),
     check("api_keys_hash_format", sql`${t.keyHash} ~ '${sql.raw(SHA256_HEX_PATTERN)}'`),
     check("api_keys_prefix_len", sql`char_length(${t.keyPrefix}) = 6`),

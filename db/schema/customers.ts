@@ -19,6 +19,8 @@ export const customers = pgTable(
     spendingLimitCents: cents().notNull().default(200_000),
     /** Set at the first failed invoice; cleared when everything is paid (throttle → suspend clock). */
     paymentOverdueSince: utc(),
+    /** Seal keys ever created (spec §3: at most 20 per customer, revoked and deleted included). */
+    sealKeysCreated: integer().notNull().default(0),
     suspendedAt: utc(),
     createdAt: createdAt(),
     updatedAt: createdAt(),

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, check, index, integer, pgSequence, pgTable, text } from "drizzle-orm/pg-core";
+import { bigint, check, index, integer, pgSequence, pgTable, text, unique, uuid } from "drizzle-orm/pg-core";
 import { createdAt, utc } from "./columns.ts";
 import { customers } from "./customers.ts";
 import { serviceInstances } from "./service-instances.ts";
@@ -34,11 +34,14 @@ export const sealKeys = pgTable(
     registrationAttempts: integer().notNull().default(0),
     nextAttemptAt: utc(),
     lastError: text(),
+    /** The form submission that created it: a double submit creates one, not two. */
+    creationRequestId: uuid(),
     createdAt: createdAt(),
     updatedAt: createdAt(),
     revokedAt: utc(),
   },
   (t) => [
+    unique("seal_keys_creation_request").on(t.customerId, t.creationRequestId),
     index("seal_keys_customer_idx").on(t.customerId),
     check("seal_keys_state_valid", sql`${t.state} in ('registering', 'registered', 'updating', 'revoked')`),
     check("seal_keys_name_len", sql`char_length(${t.name}) between 1 and 64`),

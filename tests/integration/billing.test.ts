@@ -101,7 +101,7 @@ describe("deposit and withdraw (mock chain, plain forms)", () => {
     await transfer(jar, "deposit", "80");
     await database.current.handle.db
       .insert(serviceInstances)
-      .values({ customerId, serviceType: "seal", state: "enabled", tier: "starter" });
+      .values({ customerId, serviceType: "seal", state: "active", tier: "starter" });
     const refused = await transfer(jar, "withdraw", "40");
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain(
@@ -303,7 +303,7 @@ describe("banners and the next scheduled charge", () => {
     // A Pro service costs $40 a month: $39.99 no longer covers next month.
     await database.current.handle.db
       .insert(serviceInstances)
-      .values({ customerId, serviceType: "seal", state: "enabled", tier: "pro" });
+      .values({ customerId, serviceType: "seal", state: "active", tier: "pro" });
     const html = await page(jar);
     expect(html).toContain("Low balance: $39.99.");
     expect(html).toContain("Next month&#x27;s fees are $40.00.");

@@ -1,51 +1,37 @@
-// What a customer's configured services cost per month, from the database state and the catalog.
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+// What a customer's configured services will cost on the 1st, from the database and the catalog.
+import { and, eq } from "drizzle-orm";
 import type { Queryable } from "#db/client.ts";
-import { apiKeys, sealKeys, sealPackages, serviceInstances } from "#db/schema/index.ts";
+import { serviceInstances } from "#db/schema/index.ts";
 import { tierDefinition } from "../catalog.ts";
 import { type FeeLine, serviceFeeLines } from "../pricing.ts";
+import { pricingConfig, scheduledChangesOf, serviceInventory } from "../services.ts";
 
 /**
- * Monthly fee lines of the services that will be billed on the 1st: enabled or paused services
- * (the fee continues while paused), not those cancelled or stopping at month end.
+ * Monthly fee lines of the services that will be billed on the 1st: active services, on or off
+ * (the fee continues while paused), with their scheduled downgrades applied; not those cancelled
+ * or stopping at month end.
  */
 export async function upcomingMonthlyFees(db: Queryable, customerId: number): Promise<FeeLine[]> {
   const services = await db
     .select()
     .from(serviceInstances)
-    .where(
-      and(
-        eq(serviceInstances.customerId, customerId),
-        inArray(serviceInstances.state, ["enabled", "disabled"]),
-      ),
-    );
+    .where(and(eq(serviceInstances.customerId, customerId), eq(serviceInstances.state, "active")));
   const lines: FeeLine[] = [];
   for (const service of services) {
     if (tierDefinition(service.tier).monthlyFeeCents === null) continue; // Enterprise: by contract
-    const [keys] = await db
-      .select({ n: sql<number>`count(*)::int` })
-      .from(apiKeys)
-      .where(
-        and(eq(apiKeys.serviceInstanceId, service.id), isNull(apiKeys.revokedAt), isNull(apiKeys.deletedAt)),
-      );
-    const packages = await db
-      .select({ keyId: sealKeys.id, n: sql<number>`count(${sealPackages.id})::int` })
-      .from(sealKeys)
-      .leftJoin(sealPackages, eq(sealPackages.sealKeyId, sealKeys.id))
-      .where(and(eq(sealKeys.serviceInstanceId, service.id), isNull(sealKeys.revokedAt)))
-      .groupBy(sealKeys.id);
-    const scheduled = (service.scheduledChanges ?? {}) as {
-      tier?: typeof service.tier;
-      burstEnabled?: boolean;
-    };
+    const scheduled = scheduledChangesOf(service);
+    const inventory = await serviceInventory(db, service.id);
     lines.push(
-      ...serviceFeeLines(service.serviceType, {
-        tier: scheduled.tier ?? service.tier,
-        burstEnabled: scheduled.burstEnabled ?? service.burstEnabled,
-        apiKeys: keys?.n ?? 0,
-        sealKeys: packages.length,
-        packagesPerKey: packages.map((row) => row.n),
-      }),
+      ...serviceFeeLines(
+        service.serviceType,
+        pricingConfig(
+          {
+            tier: scheduled.tier ?? service.tier,
+            burstEnabled: scheduled.burstEnabled ?? service.burstEnabled,
+          },
+          inventory,
+        ),
+      ),
     );
   }
   return lines;

@@ -1,0 +1,135 @@
+// A customer's configured services as the dashboard and billing see them: state, keys, and what
+// the configuration costs (spec §3 Services and tiers, Keys).
+import { and, asc, eq, isNull } from "drizzle-orm";
+import type { Queryable } from "#db/client.ts";
+import { apiKeys, sealKeys, sealPackages, serviceInstances } from "#db/schema/index.ts";
+import { type ServiceType, type TierId, tierDefinition } from "./catalog.ts";
+import { type ServiceConfigForPricing, serviceFeeLines, sumLines } from "./pricing.ts";
+
+export type ServiceRow = typeof serviceInstances.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type SealKeyRow = typeof sealKeys.$inferSelect;
+export type PackageRow = typeof sealPackages.$inferSelect;
+
+/** Self-service tiers, cheapest first: upgrades move right, downgrades left. */
+export const SELF_SERVICE_TIERS = ["starter", "pro", "business"] as const satisfies readonly TierId[];
+export type SelfServiceTier = (typeof SELF_SERVICE_TIERS)[number];
+
+export function tierRank(tier: TierId): number {
+  const index = (SELF_SERVICE_TIERS as readonly string[]).indexOf(tier);
+  return index < 0 ? SELF_SERVICE_TIERS.length : index;
+}
+
+export function tierHasBurst(tier: TierId): boolean {
+  return tierDefinition(tier).burst !== null;
+}
+
+export function tierHasAllowlist(tier: TierId): boolean {
+  return tierDefinition(tier).ipAllowlist;
+}
+
+export type DisplayState = "not_configured" | "enabled" | "disabled" | "cancel_scheduled" | "cancelled";
+
+/** The state shown to people (spec §3): not configured → enabled ⇄ disabled → cancel scheduled → cancelled. */
+export function displayState(
+  service: Pick<ServiceRow, "state" | "enabled"> | null | undefined,
+): DisplayState {
+  if (!service) return "not_configured";
+  if (service.state === "cancelled") return "cancelled";
+  if (service.state === "cancel_scheduled") return "cancel_scheduled";
+  return service.enabled ? "enabled" : "disabled";
+}
+
+export interface ScheduledChanges {
+  tier?: SelfServiceTier;
+  burstEnabled?: boolean;
+}
+
+export function scheduledChangesOf(service: Pick<ServiceRow, "scheduledChanges">): ScheduledChanges {
+  const raw = (service.scheduledChanges ?? {}) as ScheduledChanges;
+  const result: ScheduledChanges = {};
+  if (raw.tier && (SELF_SERVICE_TIERS as readonly string[]).includes(raw.tier)) result.tier = raw.tier;
+  if (typeof raw.burstEnabled === "boolean") result.burstEnabled = raw.burstEnabled;
+  return result;
+}
+
+export async function findService(db: Queryable, customerId: number, serviceType: ServiceType) {
+  const [row] = await db
+    .select()
+    .from(serviceInstances)
+    .where(and(eq(serviceInstances.customerId, customerId), eq(serviceInstances.serviceType, serviceType)));
+  return row ?? null;
+}
+
+export async function listServices(db: Queryable, customerId: number): Promise<ServiceRow[]> {
+  return db.select().from(serviceInstances).where(eq(serviceInstances.customerId, customerId));
+}
+
+export interface SealKeyWithPackages extends SealKeyRow {
+  packages: PackageRow[];
+}
+
+export interface ServiceInventory {
+  /** Keys not deleted: active and revoked. */
+  apiKeys: ApiKeyRow[];
+  sealKeys: SealKeyWithPackages[];
+}
+
+export async function serviceInventory(db: Queryable, serviceInstanceId: number): Promise<ServiceInventory> {
+  const keys = await db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.serviceInstanceId, serviceInstanceId), isNull(apiKeys.deletedAt)))
+    .orderBy(asc(apiKeys.createdAt), asc(apiKeys.id));
+  const seals = await db
+    .select()
+    .from(sealKeys)
+    .where(eq(sealKeys.serviceInstanceId, serviceInstanceId))
+    .orderBy(asc(sealKeys.derivationIndex));
+  const packages = seals.length
+    ? await db
+        .select()
+        .from(sealPackages)
+        .innerJoin(sealKeys, eq(sealKeys.id, sealPackages.sealKeyId))
+        .where(eq(sealKeys.serviceInstanceId, serviceInstanceId))
+        .orderBy(asc(sealPackages.createdAt), asc(sealPackages.id))
+    : [];
+  return {
+    apiKeys: keys,
+    sealKeys: seals.map((key) => ({
+      ...key,
+      packages: packages
+        .filter((row) => row.seal_packages.sealKeyId === key.id)
+        .map((row) => row.seal_packages),
+    })),
+  };
+}
+
+export function activeApiKeys(inventory: ServiceInventory): ApiKeyRow[] {
+  return inventory.apiKeys.filter((key) => !key.revokedAt);
+}
+
+export function liveSealKeys(inventory: ServiceInventory): SealKeyWithPackages[] {
+  return inventory.sealKeys.filter((key) => key.state !== "revoked");
+}
+
+/** What the service costs now, by what exists: active API keys, live Seal keys and their packages. */
+export function pricingConfig(
+  service: Pick<ServiceRow, "tier" | "burstEnabled">,
+  inventory: ServiceInventory,
+  overrides: Partial<ServiceConfigForPricing> = {},
+): ServiceConfigForPricing {
+  const live = liveSealKeys(inventory);
+  return {
+    tier: service.tier,
+    burstEnabled: service.burstEnabled,
+    apiKeys: activeApiKeys(inventory).length,
+    sealKeys: live.length,
+    packagesPerKey: live.map((key) => key.packages.length),
+    ...overrides,
+  };
+}
+
+export function monthlyFeeCents(serviceType: ServiceType, config: ServiceConfigForPricing): number {
+  return sumLines(serviceFeeLines(serviceType, config));
+}
