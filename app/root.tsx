@@ -13,6 +13,7 @@ import { AppShell, type ShellData } from "./components/layout/app-shell.tsx";
 import type { SidebarService } from "./components/layout/sidebar.tsx";
 import { walletSummary } from "./domain/billing/overview.ts";
 import { SERVICES } from "./domain/catalog.ts";
+import { serviceStates } from "./domain/dashboard.ts";
 import { getViewer, sessionMiddleware } from "./lib/auth.server.ts";
 import { flashMiddleware, getFlash } from "./lib/flash.server.ts";
 import { isHttpError } from "./lib/http-errors.server.ts";
@@ -68,15 +69,19 @@ export const middleware: Route.MiddlewareFunction[] = [
 export async function loader({ request, context }: Route.LoaderArgs): Promise<ShellData> {
   const theme = themeFromCookieHeader(request.headers.get("cookie"));
   const viewer = getViewer(context);
-  // Service states arrive with service configuration; until then every service shows as not configured.
-  const services: SidebarService[] = SERVICES.map((service) => ({
-    type: service.type,
-    name: service.name,
-    status: service.available ? "not_configured" : "coming_soon",
-  }));
   const flash = getFlash(context);
+  const { db } = getServices(context);
+  const states = viewer ? await serviceStates(db, viewer.customerId) : new Map();
+  const services: SidebarService[] = SERVICES.map((service) => {
+    const state = states.get(service.type);
+    return {
+      type: service.type,
+      name: service.name,
+      status: !service.available ? "coming_soon" : !state || state === "cancelled" ? "not_configured" : state,
+    };
+  });
   if (!viewer) return { theme, services, wallet: null, banners: null, flash };
-  const summary = await walletSummary(getServices(context).db, viewer.customerId);
+  const summary = await walletSummary(db, viewer.customerId);
   return {
     theme,
     services,

@@ -110,6 +110,30 @@ export function tierDefinition(id: TierId): TierDefinition {
   return found;
 }
 
+/** Self-service tiers, cheapest first: upgrades move right, downgrades left. */
+export const SELF_SERVICE_TIERS = ["starter", "pro", "business"] as const satisfies readonly TierId[];
+export type SelfServiceTier = (typeof SELF_SERVICE_TIERS)[number];
+
+export function tierRank(tier: TierId): number {
+  const index = (SELF_SERVICE_TIERS as readonly string[]).indexOf(tier);
+  return index < 0 ? SELF_SERVICE_TIERS.length : index;
+}
+
+export function tierHasBurst(tier: TierId): boolean {
+  return tierDefinition(tier).burst !== null;
+}
+
+export function tierHasAllowlist(tier: TierId): boolean {
+  return tierDefinition(tier).ipAllowlist;
+}
+
+/** "500 req/s per region, burst 2× for 10 s" */
+export function formatTierLimits(tier: TierDefinition): string {
+  if (tier.guaranteedRps === null) return "Custom limits";
+  const rate = `${tier.guaranteedRps.toLocaleString("en-US")} req/s per region`;
+  return tier.burst ? `${rate}, burst up to ${tier.burst.multiplier}× for ${tier.burst.seconds} s` : rate;
+}
+
 export const REGIONS = [
   { id: "us-east", name: "US-East" },
   { id: "us-west", name: "US-West" },

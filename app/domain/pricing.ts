@@ -1,4 +1,5 @@
 // Monthly fees of a configured service, line by line, from the catalog (spec §3).
+import { prorate } from "./billing/calendar.ts";
 import { ADD_ONS, type ServiceType, serviceDefinition, type TierId, tierDefinition } from "./catalog.ts";
 
 export interface ServiceConfigForPricing {
@@ -79,4 +80,22 @@ export function serviceFeeLines(serviceType: ServiceType, config: ServiceConfigF
 
 export function sumLines(lines: readonly { amountCents: number }[]): number {
   return lines.reduce((sum, item) => sum + item.amountCents, 0);
+}
+
+export interface FeeEstimate {
+  lines: FeeLine[];
+  monthlyCents: number;
+  /** What enabling now charges: the monthly fee pro-rated for the rest of the month. */
+  dueTodayCents: number;
+}
+
+/** The live total of the onboarding form (browser) and the "Recalculate" answer (server). */
+export function estimateFees(
+  serviceType: ServiceType,
+  config: ServiceConfigForPricing,
+  today: Date,
+): FeeEstimate {
+  const lines = serviceFeeLines(serviceType, config);
+  const monthlyCents = sumLines(lines);
+  return { lines, monthlyCents, dueTodayCents: prorate(monthlyCents, today) };
 }

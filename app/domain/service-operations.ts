@@ -24,7 +24,16 @@ import {
   prorate,
 } from "./billing/calendar.ts";
 import { charge } from "./billing/charge.ts";
-import { ADD_ONS, type ServiceType, serviceDefinition, tierDefinition } from "./catalog.ts";
+import {
+  ADD_ONS,
+  type SelfServiceTier,
+  type ServiceType,
+  serviceDefinition,
+  tierDefinition,
+  tierHasAllowlist,
+  tierHasBurst,
+  tierRank,
+} from "./catalog.ts";
 import type { Clock } from "./clock.ts";
 import { parseAllowlist } from "./ip-allowlist.ts";
 import { formatCents } from "./money.ts";
@@ -37,13 +46,9 @@ import {
   monthlyFeeCents,
   pricingConfig,
   type ScheduledChanges,
-  type SelfServiceTier,
   type ServiceRow,
   scheduledChangesOf,
   serviceInventory,
-  tierHasAllowlist,
-  tierHasBurst,
-  tierRank,
 } from "./services.ts";
 import type { SuiGateway } from "./sui-gateway.ts";
 

@@ -3,30 +3,13 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Queryable } from "#db/client.ts";
 import { apiKeys, sealKeys, sealPackages, serviceInstances } from "#db/schema/index.ts";
-import { type ServiceType, type TierId, tierDefinition } from "./catalog.ts";
+import { SELF_SERVICE_TIERS, type SelfServiceTier, type ServiceType } from "./catalog.ts";
 import { type ServiceConfigForPricing, serviceFeeLines, sumLines } from "./pricing.ts";
 
 export type ServiceRow = typeof serviceInstances.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type SealKeyRow = typeof sealKeys.$inferSelect;
 export type PackageRow = typeof sealPackages.$inferSelect;
-
-/** Self-service tiers, cheapest first: upgrades move right, downgrades left. */
-export const SELF_SERVICE_TIERS = ["starter", "pro", "business"] as const satisfies readonly TierId[];
-export type SelfServiceTier = (typeof SELF_SERVICE_TIERS)[number];
-
-export function tierRank(tier: TierId): number {
-  const index = (SELF_SERVICE_TIERS as readonly string[]).indexOf(tier);
-  return index < 0 ? SELF_SERVICE_TIERS.length : index;
-}
-
-export function tierHasBurst(tier: TierId): boolean {
-  return tierDefinition(tier).burst !== null;
-}
-
-export function tierHasAllowlist(tier: TierId): boolean {
-  return tierDefinition(tier).ipAllowlist;
-}
 
 export type DisplayState = "not_configured" | "enabled" | "disabled" | "cancel_scheduled" | "cancelled";
 
@@ -39,6 +22,8 @@ export function displayState(
   if (service.state === "cancel_scheduled") return "cancel_scheduled";
   return service.enabled ? "enabled" : "disabled";
 }
+
+export type { SelfServiceTier };
 
 export interface ScheduledChanges {
   tier?: SelfServiceTier;

@@ -1,14 +1,50 @@
 import { Link } from "react-router";
-import { StatusDot } from "#app/components/layout/status-dot.tsx";
+import { StatusDot, statusLabel } from "#app/components/layout/status-dot.tsx";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "#app/components/ui/card.tsx";
 import { PageHeader } from "#app/components/ui/page-header.tsx";
-import { SERVICES } from "#app/domain/catalog.ts";
+import { billingOverview } from "#app/domain/billing/overview.ts";
+import { SERVICES, type TierId, tierDefinition } from "#app/domain/catalog.ts";
+import { dashboardSummary } from "#app/domain/dashboard.ts";
 import { getViewer } from "#app/lib/auth.server.ts";
+import { formatCents, formatNumber } from "#app/lib/format.ts";
+import { getServices } from "#app/lib/services.server.ts";
 import type { Route } from "./+types/dashboard";
 
-export function loader({ context }: Route.LoaderArgs) {
+export const meta = () => [{ title: "Dashboard · Suiftly" }];
+
+export async function loader({ context }: Route.LoaderArgs) {
   const viewer = getViewer(context);
-  return { address: viewer?.address ?? null };
+  if (!viewer) {
+    // Demo mode: the real catalog, nothing configured.
+    return {
+      address: null,
+      services: SERVICES.map((service) => ({
+        type: service.type,
+        name: service.name,
+        description: service.description,
+        available: service.available,
+        state: "not_configured" as const,
+        tier: null,
+        requests24h: 0,
+        successRate24h: null,
+        monthCostCents: 0,
+      })),
+      money: null,
+    };
+  }
+  const { db, clock } = getServices(context);
+  const now = clock.now();
+  const overview = await billingOverview(db, viewer.customerId, now);
+  return {
+    address: viewer.address,
+    services: await dashboardSummary(db, viewer.customerId, now),
+    money: {
+      balanceCents: overview.balanceCents,
+      monthToDateCents: overview.monthToDateCents,
+      pendingUsageCents: overview.pendingUsage.cents,
+      nextChargeCents: overview.nextCharge.cents,
+    },
+  };
 }
 
 export default function Dashboard({ loaderData }: Route.ComponentProps) {
@@ -26,26 +62,70 @@ export default function Dashboard({ loaderData }: Route.ComponentProps) {
           )
         }
       />
+      {loaderData.money ? (
+        <div className="mb-6 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+          {[
+            ["Balance", loaderData.money.balanceCents],
+            ["Charged this month", loaderData.money.monthToDateCents],
+            ["Pending usage", loaderData.money.pendingUsageCents],
+            ["Next monthly charge", loaderData.money.nextChargeCents],
+          ].map(([label, cents]) => (
+            <Card key={label}>
+              <CardHeader>
+                <CardDescription>{label}</CardDescription>
+                <CardTitle className="text-2xl tabular-nums">{formatCents(Number(cents))}</CardTitle>
+              </CardHeader>
+            </Card>
+          ))}
+        </div>
+      ) : null}
       <div className="grid gap-4 md:grid-cols-3">
-        {SERVICES.map((service) => (
-          <Card key={service.type}>
-            <CardHeader>
-              <CardTitle className="flex items-center gap-2">
-                <StatusDot status={service.available ? "not_configured" : "coming_soon"} />
-                {service.name}
-              </CardTitle>
-              <CardDescription>{service.description}</CardDescription>
-            </CardHeader>
-            <CardContent>
-              <Link
-                to={`/services/${service.type}`}
-                className="text-sm font-medium text-brand-600 underline-offset-2 hover:underline"
-              >
-                {service.available ? "Set up" : "Learn more"}
-              </Link>
-            </CardContent>
-          </Card>
-        ))}
+        {loaderData.services.map((service) => {
+          const status = !service.available
+            ? "coming_soon"
+            : service.state === "cancelled"
+              ? "not_configured"
+              : service.state;
+          const configured = service.state !== "not_configured" && service.state !== "cancelled";
+          return (
+            <Card key={service.type} data-testid={`service-card-${service.type}`}>
+              <CardHeader>
+                <CardTitle className="flex items-center gap-2">
+                  <StatusDot status={status} />
+                  {service.name}
+                  {service.tier ? (
+                    <span className="text-sm font-normal text-zinc-500">
+                      {tierDefinition(service.tier as TierId).name}
+                    </span>
+                  ) : null}
+                </CardTitle>
+                <CardDescription>{configured ? statusLabel(status) : service.description}</CardDescription>
+              </CardHeader>
+              <CardContent className="flex flex-col gap-2 text-sm">
+                {configured ? (
+                  <dl className="grid grid-cols-2 gap-1">
+                    <dt className="text-zinc-500">Requests, 24 h</dt>
+                    <dd className="text-right tabular-nums">{formatNumber(service.requests24h)}</dd>
+                    <dt className="text-zinc-500">Success rate</dt>
+                    <dd className="text-right tabular-nums">
+                      {service.successRate24h === null
+                        ? "—"
+                        : `${(service.successRate24h * 100).toFixed(1)}%`}
+                    </dd>
+                    <dt className="text-zinc-500">This month</dt>
+                    <dd className="text-right tabular-nums">{formatCents(service.monthCostCents)}</dd>
+                  </dl>
+                ) : null}
+                <Link
+                  to={`/services/${service.type}`}
+                  className="text-sm font-medium text-brand-600 underline-offset-2 hover:underline"
+                >
+                  {configured ? "Manage" : service.available ? "Set up" : "Learn more"}
+                </Link>
+              </CardContent>
+            </Card>
+          );
+        })}
       </div>
     </>
   );

@@ -36,6 +36,8 @@ const child = spawn(path.join(root, "node_modules", ".bin", "node"), ["server.js
     APP_ENV: "test",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
     MANAGER_IN_PROCESS: "false",
+    // Every test signs in from 127.0.0.1; the per-IP limit itself is covered by integration tests.
+    AUTH_RATE_LIMIT_PER_MINUTE: "100000",
   },
 });
 
