@@ -60,10 +60,11 @@ for (const javaScriptEnabled of [true, false]) {
     await expectFlash(page, 'Seal key "backup" created');
     const backup = page.getByRole("region", { name: "Seal key backup" });
     await expect(backup).toContainText("registering");
-    for (const [packageId, name] of [
+    const packages: [string, string][] = [
       [PACKAGE_A, "app"],
       [PACKAGE_B, ""],
-    ]) {
+    ];
+    for (const [packageId, name] of packages) {
       await backup.getByLabel("Package id").fill(packageId);
       if (name) await backup.getByLabel("Name (optional)").fill(name);
       await backup.getByRole("button", { name: "Add package" }).click();
