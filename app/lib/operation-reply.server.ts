@@ -36,3 +36,14 @@ export function replyWithError<T extends Record<string, unknown>>(
   }
   throw error;
 }
+
+/**
+ * Route `headers` export for pages whose actions can be rate limited: a document response only
+ * carries action headers a route passes on, and a 429 must say when to retry.
+ */
+export function passRetryAfter({ actionHeaders }: { actionHeaders: Headers }): Headers {
+  const headers = new Headers();
+  const retryAfter = actionHeaders.get("Retry-After");
+  if (retryAfter) headers.set("Retry-After", retryAfter);
+  return headers;
+}

@@ -38,7 +38,7 @@ import { getViewer, requireCustomer } from "#app/lib/auth.server.ts";
 import { CUSTOMER_LIMITS, limitCustomer } from "#app/lib/customer-rate-limits.server.ts";
 import { flashCookie } from "#app/lib/flash.server.ts";
 import { formatCents } from "#app/lib/format.ts";
-import { replyWithError } from "#app/lib/operation-reply.server.ts";
+import { passRetryAfter, replyWithError } from "#app/lib/operation-reply.server.ts";
 import { getRequestInfo, getServices } from "#app/lib/services.server.ts";
 import type { Route } from "./+types/services.$service._index";
 import { serviceTypeParam } from "./services.$service.tsx";
@@ -50,6 +50,8 @@ const ONBOARDING_DEFAULTS = {
   sealKeys: 1,
   packagesPerKey: 0,
 };
+
+export const headers = passRetryAfter;
 
 export async function loader({ params, context }: Route.LoaderArgs) {
   const serviceType = serviceTypeParam(params.service);

@@ -39,6 +39,7 @@ import { CUSTOMER_LIMITS, limitCustomer } from "#app/lib/customer-rate-limits.se
 import { flashCookie } from "#app/lib/flash.server.ts";
 import { formatCents } from "#app/lib/format.ts";
 import { isHttpError } from "#app/lib/http-errors.server.ts";
+import { passRetryAfter } from "#app/lib/operation-reply.server.ts";
 import { getRequestInfo, getServices } from "#app/lib/services.server.ts";
 import type { Route } from "./+types/services.$service.keys";
 import { serviceTypeParam } from "./services.$service.tsx";
@@ -47,6 +48,8 @@ import { serviceTypeParam } from "./services.$service.tsx";
 const DEMO_KEYS = [
   { id: -1, display: "SDEMO0…AAAA", createdAt: "2026-01-01T00:00:00Z", revokedAt: null, name: "example" },
 ];
+
+export const headers = passRetryAfter;
 
 export async function loader({ params, context }: Route.LoaderArgs) {
   const serviceType = serviceTypeParam(params.service);
