@@ -1,8 +1,9 @@
 // The dashboard's per-service summary (spec §4): state, last 24 hours of requests, this month's cost.
 import { and, eq, gte, sql } from "drizzle-orm";
 import type { Queryable } from "#db/client.ts";
-import { billingLineItems, billingRecords, usageHourly } from "#db/schema/index.ts";
+import { usageHourly } from "#db/schema/index.ts";
 import { monthStart } from "./billing/calendar.ts";
+import { chargesByServiceSince } from "./billing/overview.ts";
 import { SERVICES, type ServiceType } from "./catalog.ts";
 import { type DisplayState, displayState, listServices } from "./services.ts";
 
@@ -42,21 +43,7 @@ export async function dashboardSummary(
     .from(usageHourly)
     .where(and(eq(usageHourly.customerId, customerId), gte(usageHourly.hour, since)))
     .groupBy(usageHourly.service);
-  const costs = await db
-    .select({
-      serviceType: billingLineItems.serviceType,
-      cents: sql<string>`sum(${billingLineItems.amountCents})`,
-    })
-    .from(billingLineItems)
-    .innerJoin(billingRecords, eq(billingRecords.id, billingLineItems.invoiceId))
-    .where(
-      and(
-        eq(billingRecords.customerId, customerId),
-        eq(billingRecords.status, "paid"),
-        gte(billingRecords.paidAt, monthStart(now)),
-      ),
-    )
-    .groupBy(billingLineItems.serviceType);
+  const costs = await chargesByServiceSince(db, customerId, monthStart(now));
   return SERVICES.map((definition) => {
     const row = rows.find((candidate) => candidate.serviceType === definition.type);
     const used = usage.find((candidate) => candidate.service === definition.type);

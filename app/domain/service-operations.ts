@@ -718,65 +718,51 @@ async function ownApiKey(db: Queryable, actor: Actor, serviceType: ServiceType, 
   return key;
 }
 
-export async function revokeApiKey(
+/** Revoke (stops working at the next vault) or delete (only once revoked) an API key. */
+async function retireApiKey(
   deps: ServiceDeps,
   actor: Actor,
   input: { serviceType: ServiceType; keyId: number },
-) {
+  step: "revoke" | "delete",
+): Promise<boolean> {
   return withCustomerLock(deps.database, actor.customerId, async () => {
     const key = await ownApiKey(deps.db, actor, input.serviceType, input.keyId);
-    if (key.revokedAt) return false;
+    if (step === "revoke" && key.revokedAt) return false;
+    if (step === "delete" && !key.revokedAt) {
+      throw new OperationError(409, "not_revoked", "Revoke the key before deleting it.");
+    }
     const now = deps.clock.now();
     await deps.db.transaction(async (tx) => {
-      await tx.update(apiKeys).set({ revokedAt: now }).where(eq(apiKeys.id, key.id));
+      await tx
+        .update(apiKeys)
+        .set(step === "revoke" ? { revokedAt: now } : { deletedAt: now })
+        .where(eq(apiKeys.id, key.id));
+      const display = maskedApiKey(key.keyPrefix, key.keySuffix);
       await log(
         tx,
         actor,
         "api_key",
-        "api_key.revoke",
-        `Revoked API key ${maskedApiKey(key.keyPrefix, key.keySuffix)}`,
+        `api_key.${step}`,
+        `${step === "revoke" ? "Revoked" : "Deleted"} API key ${display}`,
         now,
-        {
-          serviceType: input.serviceType,
-          prefix: key.keyPrefix,
-          suffix: key.keySuffix,
-        },
+        { serviceType: input.serviceType, prefix: key.keyPrefix, suffix: key.keySuffix },
       );
     });
     return true;
   });
 }
 
-export async function deleteApiKey(
+export const revokeApiKey = (
   deps: ServiceDeps,
   actor: Actor,
   input: { serviceType: ServiceType; keyId: number },
-) {
-  return withCustomerLock(deps.database, actor.customerId, async () => {
-    const key = await ownApiKey(deps.db, actor, input.serviceType, input.keyId);
-    if (!key.revokedAt) {
-      throw new OperationError(409, "not_revoked", "Revoke the key before deleting it.");
-    }
-    const now = deps.clock.now();
-    await deps.db.transaction(async (tx) => {
-      await tx.update(apiKeys).set({ deletedAt: now }).where(eq(apiKeys.id, key.id));
-      await log(
-        tx,
-        actor,
-        "api_key",
-        "api_key.delete",
-        `Deleted API key ${maskedApiKey(key.keyPrefix, key.keySuffix)}`,
-        now,
-        {
-          serviceType: input.serviceType,
-          prefix: key.keyPrefix,
-          suffix: key.keySuffix,
-        },
-      );
-    });
-    return true;
-  });
-}
+) => retireApiKey(deps, actor, input, "revoke");
+
+export const deleteApiKey = (
+  deps: ServiceDeps,
+  actor: Actor,
+  input: { serviceType: ServiceType; keyId: number },
+) => retireApiKey(deps, actor, input, "delete");
 
 // ---------------------------------------------------------------------------------------------
 // Seal keys and packages

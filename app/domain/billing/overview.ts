@@ -57,6 +57,27 @@ export async function pendingUsage(db: Queryable, customerId: number, now: Date)
   return { requests, cents: Math.floor((requests * USAGE_PRICE.cents) / USAGE_PRICE.perRequests) };
 }
 
+/** Paid charges since a moment (the month start), summed by service (null = account-level). */
+export async function chargesByServiceSince(db: Queryable, customerId: number, since: Date) {
+  const rows = await db
+    .select({
+      serviceType: billingLineItems.serviceType,
+      cents: sql<string>`sum(${billingLineItems.amountCents})`,
+    })
+    .from(billingLineItems)
+    .innerJoin(billingRecords, eq(billingRecords.id, billingLineItems.invoiceId))
+    .where(
+      and(
+        eq(billingRecords.customerId, customerId),
+        eq(billingRecords.status, "paid"),
+        gte(billingRecords.paidAt, since),
+      ),
+    )
+    .groupBy(billingLineItems.serviceType)
+    .orderBy(billingLineItems.serviceType);
+  return rows.map((row) => ({ serviceType: row.serviceType, cents: Number(row.cents) }));
+}
+
 export async function billingOverview(db: Queryable, customerId: number, now: Date) {
   const [customer] = await db
     .select({
@@ -74,23 +95,7 @@ export async function billingOverview(db: Queryable, customerId: number, now: Da
   const monthToDateCents = await paidBetween(db, customerId, thisMonth, nextMonth);
   const lastMonthCents = await paidBetween(db, customerId, previousMonthStart(now), thisMonth);
 
-  const chargesByService = await db
-    .select({
-      serviceType: billingLineItems.serviceType,
-      cents: sql<string>`sum(${billingLineItems.amountCents})`,
-    })
-    .from(billingLineItems)
-    .innerJoin(billingRecords, eq(billingRecords.id, billingLineItems.invoiceId))
-    .where(
-      and(
-        eq(billingRecords.customerId, customerId),
-        eq(billingRecords.status, "paid"),
-        gte(billingRecords.paidAt, thisMonth),
-        lt(billingRecords.paidAt, nextMonth),
-      ),
-    )
-    .groupBy(billingLineItems.serviceType)
-    .orderBy(billingLineItems.serviceType);
+  const chargesByService = await chargesByServiceSince(db, customerId, thisMonth);
 
   const [due] = await db
     .select({ cents: sql<string>`coalesce(sum(${billingRecords.amountCents}), 0)` })
