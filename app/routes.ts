@@ -23,6 +23,7 @@ export default [
   route("auth/logout", "routes/auth.logout.ts"),
   route("auth/session", "routes/auth.session.ts"),
   route("health", "routes/health.ts"),
+  route("health/manager", "routes/health.manager.ts"),
   route("theme", "routes/theme.ts"),
   // Everything else is a 404 rendered inside the shell.
   route("*", "routes/$.tsx"),

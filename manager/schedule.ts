@@ -13,10 +13,10 @@ export interface ManagerSchedule {
 
 export function startManagerSchedule(
   deps: Omit<CycleDeps, "signal">,
-  options: { cron: string; tasks?: readonly ManagerTask[] },
+  options: { cron: string; tasks?: readonly ManagerTask[]; runAtStart?: boolean },
 ): ManagerSchedule {
   const controller = new AbortController();
-  const tasks = options.tasks ?? managerTasks;
+  const tasks = options.tasks ?? managerTasks();
   let current: Promise<CycleResult | undefined> | undefined;
 
   const cycle = () => {
@@ -44,6 +44,8 @@ export function startManagerSchedule(
     },
   );
   deps.logger.info({ cron: options.cron, next: job.nextRun()?.toISOString() }, "manager schedule started");
+  // A first cycle right away: the vault and /health/manager do not wait for the first tick.
+  if (options.runAtStart) void cycle();
 
   return {
     runNow: async () => cycle(),

@@ -8,6 +8,7 @@ import type { AppServices } from "#app/lib/services.server.ts";
 import { type DatabaseHandle, openDatabase } from "#db/client.ts";
 import { migrateDatabase } from "#db/migrate.ts";
 import { seedDatabase } from "#db/seed.ts";
+import { startSyslogListener } from "#manager/ingest/syslog.ts";
 import { type ManagerSchedule, startManagerSchedule } from "#manager/schedule.ts";
 
 export interface Runtime {
@@ -70,8 +71,20 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     (options.managerInProcess ?? env.managerInProcess)
       ? startManagerSchedule(
           { db: database.db, database, env, clock, gateway, logger: logger.child({ component: "manager" }) },
-          { cron: env.managerCron },
+          { cron: env.managerCron, runAtStart: true },
         )
+      : undefined;
+
+  // With the manager in-process (embedded mode) the syslog receiver runs here too.
+  const syslog =
+    schedule && env.ingestSyslogPort !== undefined
+      ? await startSyslogListener({
+          handle: database,
+          port: env.ingestSyslogPort,
+          host: env.ingestSyslogHost,
+          logger: logger.child({ component: "syslog" }),
+          now: () => clock.now(),
+        })
       : undefined;
 
   let stopped: Promise<void> | undefined;
@@ -81,6 +94,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     stop() {
       stopped ??= (async () => {
         await schedule?.stop();
+        await syslog?.close();
         if (ownsDatabase) await database.close();
       })();
       return stopped;

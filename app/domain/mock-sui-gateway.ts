@@ -4,7 +4,7 @@
 // limit is enforced on-chain as well as by the billing core.
 import { randomBytes } from "node:crypto";
 import { toBase58 } from "@mysten/sui/utils";
-import { and, eq, gte, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, sql } from "drizzle-orm";
 import type { Database, Transaction } from "#db/client.ts";
 import { mockChainAccounts, mockChainEvents, mockChainTransactions } from "#db/schema/index.ts";
 import { monthStart } from "./billing/calendar.ts";
@@ -94,6 +94,15 @@ export class MockSuiGateway implements SuiGateway {
       .from(mockChainAccounts)
       .where(eq(mockChainAccounts.objectId, objectId));
     return row ? toAccount(row) : null;
+  }
+
+  async getEscrowBalances(objectIds: string[]): Promise<Map<string, number>> {
+    if (objectIds.length === 0) return new Map();
+    const rows = await this.db
+      .select({ objectId: mockChainAccounts.objectId, balanceCents: mockChainAccounts.balanceCents })
+      .from(mockChainAccounts)
+      .where(inArray(mockChainAccounts.objectId, objectIds));
+    return new Map(rows.map((row) => [row.objectId, row.balanceCents]));
   }
 
   async getTransaction(digest: string): Promise<ChainTransaction | null> {

@@ -3,7 +3,7 @@
 // a change that raises the monthly fee is paid — pro-rated — through the billing core *before*
 // it is applied, and a refused charge leaves everything as it was. Fee decreases take effect on
 // the 1st. Each change is one transaction with its activity entry.
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Database, DatabaseHandle, Queryable } from "#db/client.ts";
 import { withCustomerLock } from "#db/customer-lock.ts";
 import {
@@ -317,6 +317,11 @@ export async function enableService(
         if (!created) throw new Error("service row was not created");
         serviceId = created.id;
       }
+      // The manager opens this customer's months from now on.
+      await tx
+        .update(customers)
+        .set({ billingMonth: sql`coalesce(${customers.billingMonth}, ${monthKey(now)})` })
+        .where(eq(customers.customerId, actor.customerId));
       for (let i = 0; i < input.apiKeys; i++) {
         createdKeys.push(await insertApiKey(tx, actor, { serviceId, serviceType: input.serviceType, now }));
       }
@@ -918,12 +923,20 @@ export async function revokeSealKey(deps: ServiceDeps, actor: Actor, input: { ke
   });
 }
 
-/** Package changes need the key re-registered with the key servers. */
+/**
+ * Package changes need the key (re-)registered with the key servers: a registered key becomes
+ * `updating`; a key still registering is touched so an in-flight registration with the old
+ * package list is not taken as final.
+ */
 async function markKeyForUpdate(tx: Queryable, keyId: number, now: Date) {
   await tx
     .update(sealKeys)
-    .set({ state: "updating", updatedAt: now, nextAttemptAt: null })
-    .where(and(eq(sealKeys.id, keyId), eq(sealKeys.state, "registered")));
+    .set({
+      state: sql`case when ${sealKeys.state} = 'registered' then 'updating' else ${sealKeys.state} end`,
+      updatedAt: now,
+      nextAttemptAt: null,
+    })
+    .where(and(eq(sealKeys.id, keyId), inArray(sealKeys.state, ["registering", "registered", "updating"])));
 }
 
 export async function addPackage(

@@ -41,6 +41,8 @@ export interface SuiGateway {
   readonly network: "mock" | "testnet" | "mainnet";
   findEscrowAccount(owner: string): Promise<EscrowAccountInfo | null>;
   getEscrowAccount(objectId: string): Promise<EscrowAccountInfo | null>;
+  /** Balances of many escrow accounts at once (the manager refreshes them all every cycle). */
+  getEscrowBalances(objectIds: string[]): Promise<Map<string, number>>;
   /** Look a transaction up by digest (to verify what a wallet says it executed). */
   getTransaction(digest: string): Promise<ChainTransaction | null>;
   /**

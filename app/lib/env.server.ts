@@ -61,6 +61,18 @@ const rawEnvSchema = z.object({
    * that request without rotating (parallel requests of one page); later reuse revokes the family.
    */
   REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
+  /** HAProxy log files the manager tails each cycle (comma-separated paths). */
+  INGEST_FILES: optionalString,
+  /** UDP port of the manager's syslog receiver for HAProxy logs; unset = no receiver. */
+  INGEST_SYSLOG_PORT: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d{1,5}$/, "must be a port number")
+      .transform(Number)
+      .pipe(z.number().int().min(0).max(65_535))
+      .optional(),
+  ),
+  INGEST_SYSLOG_HOST: z.string().min(1).default("127.0.0.1"),
   /** Requests per minute per client IP on /auth/* (spec §6). */
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
 });
@@ -86,6 +98,9 @@ export type Env = {
   refreshTokenTtlSeconds: number;
   refreshReuseGraceSeconds: number;
   authRateLimitPerMinute: number;
+  ingestFiles: string[];
+  ingestSyslogPort: number | undefined;
+  ingestSyslogHost: string;
 };
 
 export class EnvError extends Error {
@@ -155,6 +170,13 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     refreshTokenTtlSeconds: raw.REFRESH_TOKEN_TTL_SECONDS,
     refreshReuseGraceSeconds: raw.REFRESH_REUSE_GRACE_SECONDS,
     authRateLimitPerMinute: raw.AUTH_RATE_LIMIT_PER_MINUTE,
+    ingestFiles: (raw.INGEST_FILES ?? "")
+      .split(",")
+      .map((file) => file.trim())
+      .filter(Boolean)
+      .map((file) => path.resolve(file)),
+    ingestSyslogPort: raw.INGEST_SYSLOG_PORT,
+    ingestSyslogHost: raw.INGEST_SYSLOG_HOST,
   };
 }
 

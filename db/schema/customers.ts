@@ -19,6 +19,11 @@ export const customers = pgTable(
     spendingLimitCents: cents().notNull().default(200_000),
     /** Set at the first failed invoice; cleared when everything is paid (throttle → suspend clock). */
     paymentOverdueSince: utc(),
+    /**
+     * The last month ("2026-11") whose opening invoice (that month's fees and the previous month's
+     * remaining usage) the manager created; months after it are caught up one by one.
+     */
+    billingMonth: text(),
     /** Seal keys ever created (spec §3: at most 20 per customer, revoked and deleted included). */
     sealKeysCreated: integer().notNull().default(0),
     suspendedAt: utc(),

@@ -62,7 +62,7 @@ describe("balances task", () => {
 
     // Running it again changes nothing.
     const again = await runCycle(cycleDeps(), [balancesTask]);
-    expect(again.tasks[0]?.detail).toMatchObject({ refreshed: 1, retried: 0, reconciled: 0 });
+    expect(again.tasks[0]?.detail).toMatchObject({ refreshed: 1, retried: 0 });
     expect(await cachedBalance(deps.db, customer.customerId)).toBe(3_500);
   });
 });

@@ -25,6 +25,7 @@ import { getEscrowAccount, refreshBalance, storeBalance } from "../escrow.ts";
 import { formatCents } from "../money.ts";
 import type { ChargeOutcome, SuiGateway } from "../sui-gateway.ts";
 import { monthStart } from "./calendar.ts";
+import { onInvoicePaid } from "./paid-hooks.ts";
 
 export interface BillingDeps {
   db: Database;
@@ -273,6 +274,7 @@ export async function prepareAttempt(deps: BillingDeps, invoiceId: number): Prom
         .update(billingRecords)
         .set({ status: "paid", paidAt: now, updatedAt: now, failureReason: null, lastAttemptAt: now })
         .where(eq(billingRecords.id, invoiceId));
+      await onInvoicePaid(tx, invoice);
       return {
         kind: "done",
         result: { status: "paid", invoiceId, amountCents: 0, digest: null, alreadyPaid: false },
@@ -390,6 +392,7 @@ export async function settleCharge(
           updatedAt: now,
         })
         .where(eq(billingRecords.id, invoiceId));
+      await onInvoicePaid(tx, invoice);
     }
     const [ledger] = await tx
       .insert(escrowTransactions)

@@ -1,7 +1,7 @@
 // Everything the billing page and the header show about a customer's money (spec §3 rule 5):
 // balance, month-to-date charged, pending usage, the spending limit, last month's total and the
 // next scheduled charge.
-import { and, desc, eq, gte, inArray, lt, sql } from "drizzle-orm";
+import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
 import type { Queryable } from "#db/client.ts";
 import {
   billingLineItems,
@@ -9,12 +9,12 @@ import {
   customers,
   escrowAccounts,
   escrowTransactions,
-  usageHourly,
 } from "#db/schema/index.ts";
 import { USAGE_PRICE } from "../catalog.ts";
 import { sumLines } from "../pricing.ts";
 import { monthStart, nextMonthStart, previousMonthStart } from "./calendar.ts";
 import { upcomingMonthlyFees } from "./fees.ts";
+import { unbilledUsage } from "./subscriptions.ts";
 
 /** The customer is warned when the balance drops under this (spec §4 banners). */
 export const LOW_BALANCE_CENTS = 1_000;
@@ -34,26 +34,9 @@ async function paidBetween(db: Queryable, customerId: number, from: Date, to: Da
   return Number(row?.cents ?? 0);
 }
 
-/** Usage metered this month but not yet invoiced, exact to the request; cents rounded down. */
-export async function pendingUsage(db: Queryable, customerId: number, now: Date) {
-  const start = monthStart(now);
-  const [metered] = await db
-    .select({ requests: sql<string>`coalesce(sum(${usageHourly.billable}), 0)` })
-    .from(usageHourly)
-    .where(and(eq(usageHourly.customerId, customerId), gte(usageHourly.hour, start)));
-  const [billed] = await db
-    .select({ requests: sql<string>`coalesce(sum(${billingLineItems.quantity}), 0)` })
-    .from(billingLineItems)
-    .innerJoin(billingRecords, eq(billingRecords.id, billingLineItems.invoiceId))
-    .where(
-      and(
-        eq(billingRecords.customerId, customerId),
-        eq(billingLineItems.itemType, "usage"),
-        inArray(billingRecords.status, ["pending", "paid", "failed"]),
-        gte(billingRecords.periodStart, start),
-      ),
-    );
-  const requests = Math.max(0, Number(metered?.requests ?? 0) - Number(billed?.requests ?? 0));
+/** Usage metered but not yet invoiced, exact to the request; the cents it is worth (rounded down). */
+export async function pendingUsage(db: Queryable, customerId: number) {
+  const requests = (await unbilledUsage(db, { customerId })).reduce((sum, entry) => sum + entry.requests, 0);
   return { requests, cents: Math.floor((requests * USAGE_PRICE.cents) / USAGE_PRICE.perRequests) };
 }
 
@@ -103,7 +86,7 @@ export async function billingOverview(db: Queryable, customerId: number, now: Da
     .where(and(eq(billingRecords.customerId, customerId), eq(billingRecords.status, "failed")));
 
   const upcoming = await upcomingMonthlyFees(db, customerId);
-  const usage = await pendingUsage(db, customerId, now);
+  const usage = await pendingUsage(db, customerId);
 
   const invoices = await db
     .select()
