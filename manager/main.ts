@@ -24,6 +24,14 @@ import { managerTasks } from "./tasks/index.ts";
 
 const USAGE = "usage: npm run manager [-- once | status | ingest <file…|->]";
 
+async function isMigrated(database: Awaited<ReturnType<typeof openDatabase>>): Promise<boolean> {
+  const [row] = await queryRows<{ table: string | null }>(
+    database.db,
+    sql`select to_regclass('public.worker_runs')::text as table`,
+  );
+  return Boolean(row?.table);
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command = "daemon", ...args] = argv;
   if (!["daemon", "once", "status", "ingest"].includes(command)) {
@@ -45,6 +53,12 @@ async function main(argv: string[]): Promise<number> {
   });
   try {
     if (command === "status") {
+      if (!(await isMigrated(database))) {
+        console.error(
+          "The database has no Suiftly schema yet: run `npm run db:migrate` (or start the manager once).",
+        );
+        return 1;
+      }
       const runs = await queryRows(
         database.db,
         sql`select distinct on (task) task, status, started_at, duration_ms, detail, error

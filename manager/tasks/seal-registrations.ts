@@ -61,7 +61,7 @@ export function sealRegistrationsTask(registrar: SealRegistrar): ManagerTask {
             await registrar.update({ derivationIndex: key.derivationIndex, objectId, packageIds });
           }
           // Only if nothing changed meanwhile (a package added during the call keeps it `updating`).
-          await db
+          const updated = await db
             .update(sealKeys)
             .set({
               state: "registered",
@@ -78,8 +78,10 @@ export function sealRegistrationsTask(registrar: SealRegistrar): ManagerTask {
                 eq(sealKeys.state, key.state),
                 sql`${sealKeys.updatedAt} = ${key.version}::timestamptz`,
               ),
-            );
-          registered++;
+            )
+            .returning({ id: sealKeys.id });
+          // Zero rows: a package changed during the call; the next run registers the new list.
+          if (updated.length > 0) registered++;
         } catch (error) {
           failed++;
           const attempts = key.registrationAttempts + 1;

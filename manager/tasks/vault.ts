@@ -52,15 +52,15 @@ export const vaultTask: ManagerTask = {
     const customers = await buildVaultCustomers(db);
     const [last] = await db.select().from(vaultVersions).orderBy(desc(vaultVersions.seq)).limit(1);
     const draft = vaultDocument(customers, last?.seq ?? 1);
-    if (
-      last &&
-      last.contentHash === draft.contentHash &&
-      (await exists(path.join(env.vaultDir, last.fileName)))
-    ) {
+    const encryption = env.vaultKey ? "aes-256-gcm" : "none";
+    const unchanged =
+      last !== undefined && last.contentHash === draft.contentHash && last.encrypted === encryption;
+    if (last && unchanged && (await exists(path.join(env.vaultDir, last.fileName)))) {
       return { written: false, seq: last.seq, contentHash: last.contentHash, customers: customers.length };
     }
-    // Unchanged content whose file went missing is rewritten under the same version.
-    const seq = last && last.contentHash === draft.contentHash ? last.seq : (last?.seq ?? 0) + 1;
+    // Unchanged content whose file went missing is rewritten under the same version; turning
+    // encryption on or off writes a new version of the same content.
+    const seq = last && unchanged ? last.seq : (last?.seq ?? 0) + 1;
     const document = vaultDocument(customers, seq);
     const fileName = vaultFileName(seq);
     const body = env.vaultKey ? encryptVault(document.json, env.vaultKey) : document.json;
@@ -74,7 +74,7 @@ export const vaultTask: ManagerTask = {
         fileName,
         customerCount: customers.length,
         bytes: Buffer.byteLength(body),
-        encrypted: env.vaultKey ? "aes-256-gcm" : "none",
+        encrypted: encryption,
         createdAt: clock.now(),
       })
       .onConflictDoNothing();
