@@ -3,6 +3,7 @@ import { data, Link } from "react-router";
 import { InvoiceStatusBadge } from "#app/components/billing/invoice-status.tsx";
 import { PrintButton } from "#app/components/billing/print-button.tsx";
 import { Card, CardContent } from "#app/components/ui/card.tsx";
+import { USAGE_PRICE } from "#app/domain/catalog.ts";
 import { requireCustomer } from "#app/lib/auth.server.ts";
 import { formatCents } from "#app/lib/format.ts";
 import { getServices } from "#app/lib/services.server.ts";
@@ -102,7 +103,10 @@ export default function Invoice({ loaderData }: Route.ComponentProps) {
                 <tr key={item.id} className="border-b border-zinc-100 dark:border-zinc-800">
                   <td className="py-2">{item.description}</td>
                   <td className="py-2 text-right tabular-nums">{item.quantity.toLocaleString("en-US")}</td>
-                  <td className="py-2 text-right tabular-nums">{formatCents(item.unitPriceCents)}</td>
+                  <td className="py-2 text-right tabular-nums">
+                    {formatCents(item.unitPriceCents)}
+                    {item.itemType === "usage" ? ` / ${USAGE_PRICE.perRequests.toLocaleString("en-US")}` : ""}
+                  </td>
                   <td className="py-2 text-right tabular-nums">{formatCents(item.amountCents)}</td>
                 </tr>
               ))}
