@@ -178,6 +178,12 @@ export function sha256Hex(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
+export interface VaultContent {
+  /** The canonical JSON of the `customers` list. */
+  customersJson: string;
+  contentHash: string;
+}
+
 export interface VaultDocument {
   seq: number;
   contentHash: string;
@@ -186,16 +192,20 @@ export interface VaultDocument {
 }
 
 /**
- * The document for a version. The objects above are built with their keys already in sorted
- * order, so JSON.stringify yields the canonical form without re-sorting a large document.
+ * The customers part and its hash, computed once per build. The objects above are built with
+ * their keys already in sorted order, so JSON.stringify yields the canonical form without
+ * re-sorting a large document.
  */
-export function vaultDocument(customers: VaultCustomer[], seq: number): VaultDocument {
+export function vaultContent(customers: VaultCustomer[]): VaultContent {
   const customersJson = JSON.stringify(customers);
-  const contentHash = sha256Hex(customersJson);
+  return { customersJson, contentHash: sha256Hex(customersJson) };
+}
+
+export function vaultDocument(content: VaultContent, seq: number): VaultDocument {
   return {
     seq,
-    contentHash,
-    json: `{"content_hash":"${contentHash}","customers":${customersJson},"format":1,"seq":${seq}}`,
+    contentHash: content.contentHash,
+    json: `{"content_hash":"${content.contentHash}","customers":${content.customersJson},"format":1,"seq":${seq}}`,
   };
 }
 

@@ -143,8 +143,7 @@ describe("file ingestion", () => {
 
 describe("stream and syslog ingestion", () => {
   it("ingests a stream in batches", async () => {
-    const lines =
-      Array.from({ length: 30 }, () => syslogLine(record({ customerId: 555 }))).join("") + "nope\n";
+    const lines = `${Array.from({ length: 30 }, () => syslogLine(record({ customerId: 555 }))).join("")}nope\n`;
     const summary = await ingestStream(database.current.handle, Readable.from([lines]), "stdin", {
       ...options,
       maxBatchLines: 7,

@@ -4,11 +4,10 @@ import { open, stat } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { eq } from "drizzle-orm";
-import { type LogRecord, parseLogLine } from "#app/domain/log-format.ts";
 import type { Logger } from "#app/lib/logger.server.ts";
 import type { DatabaseHandle } from "#db/client.ts";
 import { ingestOffsets } from "#db/schema/index.ts";
-import { writeBatch } from "./batch-writer.ts";
+import { IngestBatch } from "./batch-writer.ts";
 
 export interface IngestSummary {
   read: number;
@@ -40,9 +39,8 @@ export function addSummary(total: IngestSummary, part: IngestSummary): IngestSum
   };
 }
 
-/** Parses lines, counting and sampling the malformed ones. */
-class LineCollector {
-  lines: { record: LogRecord; payload: string }[] = [];
+/** Counts lines and samples the malformed ones into the log. */
+class LineTally {
   summary = emptySummary();
   private samples = 0;
   private readonly logger: Logger;
@@ -52,27 +50,14 @@ class LineCollector {
     this.source = source;
   }
 
-  add(line: string) {
-    if (line.length === 0) return;
-    this.summary.read++;
-    const parsed = parseLogLine(line);
-    if (parsed.ok) {
-      this.lines.push({ record: parsed.record, payload: parsed.payload });
-      return;
-    }
+  malformed(line: string, reason: string) {
     this.summary.malformed++;
     if (this.samples++ < MALFORMED_SAMPLES_PER_RUN) {
       this.logger.warn(
-        { source: this.source, reason: parsed.reason, sample: JSON.stringify(line.slice(0, 200)) },
+        { source: this.source, reason, sample: JSON.stringify(line.slice(0, 200)) },
         "malformed log line skipped",
       );
     }
-  }
-
-  take() {
-    const lines = this.lines;
-    this.lines = [];
-    return lines;
   }
 }
 
@@ -131,42 +116,56 @@ async function readRange(
   options: IngestOptions,
 ): Promise<IngestSummary> {
   const maxBytes = options.maxBatchBytes ?? 8 * 1024 * 1024;
-  const collector = new LineCollector(options.logger, source);
+  const tally = new LineTally(options.logger, source);
   const file = await open(filePath, "r");
   const buffer = Buffer.alloc(maxBytes);
   let offset = fromOffset;
-  let inserted = 0;
-  let outOfRange = 0;
   try {
     while (!options.signal?.aborted) {
       const { bytesRead } = await file.read(buffer, 0, maxBytes, offset);
       if (bytesRead === 0) break;
       const chunk = buffer.subarray(0, bytesRead);
       const lastNewline = chunk.lastIndexOf(0x0a);
-      let consumed: number;
-      if (lastNewline < 0) {
-        if (bytesRead < maxBytes) break; // a line still being written: wait for its newline
-        // A "line" longer than a whole batch is garbage: skip it as one malformed line.
-        collector.add("x".repeat(4096));
-        consumed = bytesRead;
-      } else {
-        consumed = lastNewline + 1;
-        const text = chunk.subarray(0, consumed).toString("latin1");
-        for (const line of text.split("\n")) collector.add(line.endsWith("\r") ? line.slice(0, -1) : line);
+      if (lastNewline < 0 && bytesRead < maxBytes) break; // a line still being written: wait for its newline
+      // One batch per chunk: its rows, its batch row and the new offset commit together.
+      const batch = await IngestBatch.begin(handle, source, options.now());
+      try {
+        let consumed: number;
+        if (lastNewline < 0) {
+          // A "line" longer than a whole batch is garbage: skip it as one malformed line.
+          tally.summary.read++;
+          tally.malformed("(a line longer than the read buffer)", "line too long");
+          consumed = bytesRead;
+        } else {
+          consumed = lastNewline + 1;
+          let start = 0;
+          while (start < consumed) {
+            let end = chunk.indexOf(0x0a, start);
+            if (end < 0) end = consumed;
+            const lineEnd = end > start && chunk[end - 1] === 0x0d ? end - 1 : end;
+            if (lineEnd > start) {
+              tally.summary.read++;
+              const line = chunk.toString("latin1", start, lineEnd);
+              const refused = batch.addLine(line);
+              if (refused) tally.malformed(line, refused);
+              if (batch.pendingRows >= IngestBatch.chunkRows) await batch.drain();
+            }
+            start = end + 1;
+          }
+        }
+        offset += consumed;
+        const result = await batch.commit({ source, fileId, byteOffset: offset }, options.now());
+        tally.summary.inserted += result.inserted;
+        tally.summary.outOfRange += result.outOfRange;
+      } catch (error) {
+        await batch.abort();
+        throw error;
       }
-      offset += consumed;
-      const result = await writeBatch(
-        handle,
-        { source, lines: collector.take(), offset: { source, fileId, byteOffset: offset } },
-        options.now(),
-      );
-      inserted += result.inserted;
-      outOfRange += result.outOfRange;
     }
   } finally {
     await file.close();
   }
-  return { ...collector.summary, inserted, outOfRange };
+  return tally.summary;
 }
 
 /** Ingest a stream (stdin): no offsets to keep, batches of `maxBatchLines`. */
@@ -177,21 +176,33 @@ export async function ingestStream(
   options: IngestOptions,
 ): Promise<IngestSummary> {
   const maxLines = options.maxBatchLines ?? 50_000;
-  const collector = new LineCollector(options.logger, source);
-  let inserted = 0;
-  let outOfRange = 0;
-  const flush = async () => {
-    const lines = collector.take();
-    if (lines.length === 0) return;
-    const result = await writeBatch(handle, { source, lines }, options.now());
-    inserted += result.inserted;
-    outOfRange += result.outOfRange;
+  const tally = new LineTally(options.logger, source);
+  let batch: IngestBatch | undefined;
+  let linesInBatch = 0;
+  const commit = async () => {
+    if (!batch) return;
+    const result = await batch.commit(undefined, options.now());
+    tally.summary.inserted += result.inserted;
+    tally.summary.outOfRange += result.outOfRange;
+    batch = undefined;
+    linesInBatch = 0;
   };
-  const reader = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  for await (const line of reader) {
-    collector.add(line);
-    if (collector.lines.length >= maxLines) await flush();
+  try {
+    const reader = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+    for await (const line of reader) {
+      if (line.length === 0) continue;
+      tally.summary.read++;
+      batch ??= await IngestBatch.begin(handle, source, options.now());
+      const refused = batch.addLine(line);
+      if (refused) tally.malformed(line, refused);
+      else linesInBatch++;
+      if (batch.pendingRows >= IngestBatch.chunkRows) await batch.drain();
+      if (linesInBatch >= maxLines) await commit();
+    }
+    await commit();
+  } catch (error) {
+    await batch?.abort();
+    throw error;
   }
-  await flush();
-  return { ...collector.summary, inserted, outOfRange };
+  return tally.summary;
 }

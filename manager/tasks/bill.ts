@@ -55,7 +55,7 @@ export const billTask: ManagerTask = {
         }
       },
     );
-    await forEach(await customersWithUsageDue(db), async (customerId) => {
+    await forEach(await customersWithUsageDue(db, now), async (customerId) => {
       if (await invoiceUsageIfDue(deps, customerId, now)) counts.usageInvoices++;
     });
     const review = await customersToReview(db);

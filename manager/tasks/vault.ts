@@ -8,6 +8,7 @@ import {
   buildVaultCustomers,
   encryptVault,
   renderApiKeysMap,
+  vaultContent,
   vaultDocument,
   vaultFileName,
 } from "#app/domain/vault.ts";
@@ -51,17 +52,17 @@ export const vaultTask: ManagerTask = {
     await mkdir(env.vaultDir, { recursive: true });
     const customers = await buildVaultCustomers(db);
     const [last] = await db.select().from(vaultVersions).orderBy(desc(vaultVersions.seq)).limit(1);
-    const draft = vaultDocument(customers, last?.seq ?? 1);
+    const content = vaultContent(customers);
     const encryption = env.vaultKey ? "aes-256-gcm" : "none";
     const unchanged =
-      last !== undefined && last.contentHash === draft.contentHash && last.encrypted === encryption;
+      last !== undefined && last.contentHash === content.contentHash && last.encrypted === encryption;
     if (last && unchanged && (await exists(path.join(env.vaultDir, last.fileName)))) {
       return { written: false, seq: last.seq, contentHash: last.contentHash, customers: customers.length };
     }
     // Unchanged content whose file went missing is rewritten under the same version; turning
     // encryption on or off writes a new version of the same content.
     const seq = last && unchanged ? last.seq : (last?.seq ?? 0) + 1;
-    const document = vaultDocument(customers, seq);
+    const document = vaultDocument(content, seq);
     const fileName = vaultFileName(seq);
     const body = env.vaultKey ? encryptVault(document.json, env.vaultKey) : document.json;
     await writeFileAtomic(path.join(env.vaultDir, fileName), body);

@@ -222,13 +222,21 @@ export async function attemptInvoice(
 
 /** Step 1: checks and reservation, in one short transaction under the customer's lock. */
 export async function prepareAttempt(deps: BillingDeps, invoiceId: number): Promise<Prepared> {
-  // The balance check must see deposits made outside the dashboard: read the chain first.
   const [owner] = await deps.db
-    .select({ customerId: billingRecords.customerId })
+    .select({ customerId: billingRecords.customerId, amountCents: billingRecords.amountCents })
     .from(billingRecords)
     .where(eq(billingRecords.id, invoiceId));
   if (!owner) throw new InvalidChargeError(`unknown invoice ${invoiceId}`);
-  await refreshBalance(deps, owner.customerId);
+  // The balance check must see deposits made outside the dashboard: when the cached balance does
+  // not clearly cover the charge, read the chain first. (The chain refuses an overdraft anyway.)
+  const cached = await getEscrowAccount(deps.db, owner.customerId);
+  if (
+    !cached ||
+    cached.balanceCents <
+      owner.amountCents + (await pendingChargesCents(deps.db, owner.customerId, invoiceId))
+  ) {
+    await refreshBalance(deps, owner.customerId);
+  }
 
   const now = deps.clock.now();
   return deps.db.transaction(async (tx): Promise<Prepared> => {

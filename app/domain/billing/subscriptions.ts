@@ -21,7 +21,7 @@ import {
 import { formatCents } from "../money.ts";
 import { serviceFeeLines } from "../pricing.ts";
 import { pricingConfig, scheduledChangesOf, serviceInventory } from "../services.ts";
-import { invoiceableUsage } from "../usage.ts";
+import { invoiceableUsage, REQUESTS_PER_CENT } from "../usage.ts";
 import { monthKey, monthStart, nextMonthStart } from "./calendar.ts";
 import { type BillingDeps, type ChargeResult, charge, type InvoiceLineInput } from "./charge.ts";
 
@@ -357,16 +357,33 @@ export async function customersWithMonthsToOpen(
   });
 }
 
-/** Customers whose unbilled usage is worth at least the invoicing threshold. */
-export async function customersWithUsageDue(db: Queryable): Promise<number[]> {
-  const perCustomer = new Map<number, number>();
-  for (const entry of await unbilledUsage(db)) {
-    perCustomer.set(
-      entry.customerId,
-      (perCustomer.get(entry.customerId) ?? 0) + invoiceableUsage(entry.requests).cents,
-    );
-  }
-  return [...perCustomer].filter(([, cents]) => cents >= USAGE_INVOICE_THRESHOLD_CENTS).map(([id]) => id);
+/**
+ * Customers whose unbilled usage may be worth the invoicing threshold. Only this month's rollups
+ * are read (earlier usage was invoiced when its month closed, up to a carried remainder under a
+ * cent per service, allowed for here), so the cost does not grow with the history kept;
+ * invoiceUsageIfDue() makes the exact decision.
+ */
+export async function customersWithUsageDue(db: Queryable, now: Date): Promise<number[]> {
+  const start = monthStart(now);
+  const rows = await queryRows<{ customer_id: number }>(
+    db,
+    sql`with metered as (
+          select customer_id, service, sum(billable) as requests from usage_hourly
+           where hour >= ${start} group by 1, 2
+        ), billed as (
+          select r.customer_id, li.service_type as service, sum(li.quantity) as requests
+            from billing_records r join billing_line_items li on li.invoice_id = r.id
+           where r.kind = 'usage' and r.status <> 'voided' and r.created_at >= ${start}
+             and li.item_type = 'usage'
+           group by 1, 2
+        )
+        select m.customer_id from metered m
+          left join billed b on b.customer_id = m.customer_id and b.service = m.service
+         group by m.customer_id
+        having sum(greatest(floor((m.requests - coalesce(b.requests, 0) + ${REQUESTS_PER_CENT}) / ${REQUESTS_PER_CENT}), 0))
+               >= ${USAGE_INVOICE_THRESHOLD_CENTS}`,
+  );
+  return rows.map((row) => Number(row.customer_id));
 }
 
 export async function customersToReview(db: Queryable): Promise<number[]> {
