@@ -39,12 +39,13 @@ export async function createCustomers(db: Database, options: CustomerFixtureOpti
             case when ${SERVICE} = 'seal' and ${options.sealKeys} then (case when i % 100 = 3 then 2 else 1 end) else 0 end,
             '${created}', '${created}', '${created}'
        from generate_series(1, ${n}) i`,
-    `insert into mock_chain_accounts (object_id, owner_address, balance_cents, spending_limit_cents, created_at)
-     select ${ESCROW}, ${WALLET}, ${CHAIN_BALANCE}, 200000, '${created}' from generate_series(1, ${n}) i`,
+    `insert into mock_chain_accounts (object_id, owner_address, balance_cents, spending_limit_cents, version, created_at)
+     select ${ESCROW}, ${WALLET}, ${CHAIN_BALANCE}, 200000, case when i % 20 = 0 then 2 else 1 end, '${created}'
+       from generate_series(1, ${n}) i`,
     // Every 20th customer deposited from their own wallet since the last refresh: the cached
     // balance is behind the chain by $25 until the balances task reads it.
-    `insert into escrow_accounts (customer_id, object_id, balance_cents, balance_refreshed_at, created_at)
-     select ${CID}, ${ESCROW}, ${CHAIN_BALANCE} - case when i % 20 = 0 then 2500 else 0 end, '${created}', '${created}'
+    `insert into escrow_accounts (customer_id, object_id, balance_cents, balance_version, balance_refreshed_at, created_at)
+     select ${CID}, ${ESCROW}, ${CHAIN_BALANCE} - case when i % 20 = 0 then 2500 else 0 end, 1, '${created}', '${created}'
        from generate_series(1, ${n}) i`,
     `insert into service_instances (customer_id, service_type, state, enabled, tier, burst_enabled, ip_allowlist,
                                     paid_month, paid_fee_cents, enabled_at, created_at, updated_at)

@@ -1,6 +1,6 @@
 // The customer's escrow as the dashboard sees it (spec §3 Money, §5): the account, its cached
 // balance, and recording chain transactions exactly once after verifying them by digest.
-import { and, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Database, Queryable } from "#db/client.ts";
 import {
   billingRecords,
@@ -65,6 +65,7 @@ export async function ensureEscrowAccount(
       customerId: customer.customerId,
       objectId: onChain.objectId,
       balanceCents: onChain.balanceCents,
+      balanceVersion: onChain.version,
       balanceRefreshedAt: now,
       createdAt: now,
     })
@@ -75,18 +76,21 @@ export async function ensureEscrowAccount(
 }
 
 /**
- * Store a balance read from the chain at `readAt`, unless a fresher reading is already stored
- * (two requests refreshing at once must not leave the older value behind).
+ * Store a balance read from the chain, unless a reading of a newer object version is already
+ * stored: two requests refreshing at once can finish in any order without leaving the older
+ * balance behind.
  */
-export async function storeBalance(db: Queryable, customerId: number, balanceCents: number, readAt: Date) {
+export async function storeBalance(
+  db: Queryable,
+  customerId: number,
+  reading: { balanceCents: number; version: number },
+  readAt: Date,
+) {
   await db
     .update(escrowAccounts)
-    .set({ balanceCents, balanceRefreshedAt: readAt })
+    .set({ balanceCents: reading.balanceCents, balanceVersion: reading.version, balanceRefreshedAt: readAt })
     .where(
-      and(
-        eq(escrowAccounts.customerId, customerId),
-        or(isNull(escrowAccounts.balanceRefreshedAt), lte(escrowAccounts.balanceRefreshedAt, readAt)),
-      ),
+      and(eq(escrowAccounts.customerId, customerId), lt(escrowAccounts.balanceVersion, reading.version)),
     );
 }
 
@@ -97,7 +101,7 @@ export async function refreshBalance(deps: EscrowDeps, customerId: number): Prom
   const readAt = deps.clock.now();
   const onChain = await deps.gateway.getEscrowAccount(account.objectId);
   if (!onChain) return null;
-  await storeBalance(deps.db, customerId, onChain.balanceCents, readAt);
+  await storeBalance(deps.db, customerId, onChain, readAt);
   return onChain.balanceCents;
 }
 
@@ -156,7 +160,7 @@ export async function recordTransfer(
       .onConflictDoNothing({ target: escrowTransactions.txDigest })
       .returning({ id: escrowTransactions.id });
     if (!inserted) return false;
-    if (onChain) await storeBalance(tx, input.customerId, onChain.balanceCents, readAt);
+    if (onChain) await storeBalance(tx, input.customerId, onChain, readAt);
     await recordActivity(tx, {
       customerId: input.customerId,
       kind: input.kind,

@@ -39,6 +39,7 @@ function toAccount(row: AccountRow): EscrowAccountInfo {
     owner: row.ownerAddress,
     balanceCents: row.balanceCents,
     spendingLimitCents: row.spendingLimitCents,
+    version: row.version,
   };
 }
 
@@ -53,6 +54,7 @@ function toTransaction(row: TxRow): ChainTransaction {
     error: row.error,
     nonce: row.nonce,
     balanceAfterCents: row.balanceAfterCents,
+    accountVersion: row.accountVersion,
     executedAt: row.createdAt,
   };
 }
@@ -96,13 +98,21 @@ export class MockSuiGateway implements SuiGateway {
     return row ? toAccount(row) : null;
   }
 
-  async getEscrowBalances(objectIds: string[]): Promise<Map<string, number>> {
+  async getEscrowBalances(
+    objectIds: string[],
+  ): Promise<Map<string, { balanceCents: number; version: number }>> {
     if (objectIds.length === 0) return new Map();
     const rows = await this.db
-      .select({ objectId: mockChainAccounts.objectId, balanceCents: mockChainAccounts.balanceCents })
+      .select({
+        objectId: mockChainAccounts.objectId,
+        balanceCents: mockChainAccounts.balanceCents,
+        version: mockChainAccounts.version,
+      })
       .from(mockChainAccounts)
       .where(inArray(mockChainAccounts.objectId, objectIds));
-    return new Map(rows.map((row) => [row.objectId, row.balanceCents]));
+    return new Map(
+      rows.map((row) => [row.objectId, { balanceCents: row.balanceCents, version: row.version }]),
+    );
   }
 
   async getTransaction(digest: string): Promise<ChainTransaction | null> {
@@ -180,6 +190,7 @@ export class MockSuiGateway implements SuiGateway {
           status: "failure",
           error: failure.reason,
           balanceAfterCents: account.balanceCents,
+          accountVersion: account.version,
           now,
           event: { nonce: input.nonce },
         });
@@ -188,7 +199,7 @@ export class MockSuiGateway implements SuiGateway {
       const balanceAfterCents = account.balanceCents - input.amountCents;
       await tx
         .update(mockChainAccounts)
-        .set({ balanceCents: balanceAfterCents })
+        .set({ balanceCents: balanceAfterCents, version: account.version + 1 })
         .where(eq(mockChainAccounts.objectId, account.objectId));
       const transaction = await this.insertTransaction(tx, {
         kind: "charge",
@@ -199,6 +210,7 @@ export class MockSuiGateway implements SuiGateway {
         status: "success",
         error: null,
         balanceAfterCents,
+        accountVersion: account.version + 1,
         now,
       });
       return { status: "success", transaction };
@@ -235,6 +247,7 @@ export class MockSuiGateway implements SuiGateway {
         status: "success",
         error: null,
         balanceAfterCents: 0,
+        accountVersion: created.version,
         now,
       });
       return toAccount(created);
@@ -267,7 +280,7 @@ export class MockSuiGateway implements SuiGateway {
       }
       await tx
         .update(mockChainAccounts)
-        .set({ balanceCents: balanceAfterCents })
+        .set({ balanceCents: balanceAfterCents, version: account.version + 1 })
         .where(eq(mockChainAccounts.objectId, account.objectId));
       const transaction = await this.insertTransaction(tx, {
         kind,
@@ -278,6 +291,7 @@ export class MockSuiGateway implements SuiGateway {
         status: "success",
         error: null,
         balanceAfterCents,
+        accountVersion: account.version + 1,
         now: this.clock.now(),
       });
       return { digest: transaction.digest };
@@ -290,7 +304,7 @@ export class MockSuiGateway implements SuiGateway {
       if (!account) throw new ChainRejectedError("no_account", "This wallet has no escrow account.");
       await tx
         .update(mockChainAccounts)
-        .set({ spendingLimitCents: input.limitCents })
+        .set({ spendingLimitCents: input.limitCents, version: account.version + 1 })
         .where(eq(mockChainAccounts.objectId, account.objectId));
       const transaction = await this.insertTransaction(tx, {
         kind: "set_spending_limit",
@@ -301,6 +315,7 @@ export class MockSuiGateway implements SuiGateway {
         status: "success",
         error: null,
         balanceAfterCents: account.balanceCents,
+        accountVersion: account.version + 1,
         now: this.clock.now(),
         event: { limitCents: input.limitCents },
       });
@@ -324,6 +339,8 @@ export class MockSuiGateway implements SuiGateway {
       status: "success" | "failure";
       error: string | null;
       balanceAfterCents: number;
+      /** The account's version after the transaction (unchanged when it failed). */
+      accountVersion: number;
       now: Date;
       event?: Record<string, unknown>;
     },
@@ -340,6 +357,7 @@ export class MockSuiGateway implements SuiGateway {
         status: input.status,
         error: input.error,
         balanceAfterCents: input.balanceAfterCents,
+        accountVersion: input.accountVersion,
         createdAt: input.now,
       })
       .returning();

@@ -15,6 +15,8 @@ export interface EscrowAccountInfo {
   owner: string;
   balanceCents: number;
   spendingLimitCents: number;
+  /** The object's version: it grows with every change, so readings can be ordered. */
+  version: number;
 }
 
 /** A chain transaction touching an escrow account, as the chain reports it. */
@@ -30,6 +32,8 @@ export interface ChainTransaction {
   /** Charges carry the invoice id as nonce. */
   nonce: string | null;
   balanceAfterCents: number;
+  /** The escrow object's version after this transaction. */
+  accountVersion: number;
   executedAt: Date;
 }
 
@@ -42,7 +46,7 @@ export interface SuiGateway {
   findEscrowAccount(owner: string): Promise<EscrowAccountInfo | null>;
   getEscrowAccount(objectId: string): Promise<EscrowAccountInfo | null>;
   /** Balances of many escrow accounts at once (the manager refreshes them all every cycle). */
-  getEscrowBalances(objectIds: string[]): Promise<Map<string, number>>;
+  getEscrowBalances(objectIds: string[]): Promise<Map<string, { balanceCents: number; version: number }>>;
   /** Look a transaction up by digest (to verify what a wallet says it executed). */
   getTransaction(digest: string): Promise<ChainTransaction | null>;
   /**

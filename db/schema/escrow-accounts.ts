@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, integer, pgTable, text } from "drizzle-orm/pg-core";
+import { bigint, check, integer, pgTable, text } from "drizzle-orm/pg-core";
 import { cents, createdAt, utc } from "./columns.ts";
 import { customers } from "./customers.ts";
 
@@ -16,6 +16,12 @@ export const escrowAccounts = pgTable(
     objectId: text().notNull().unique("escrow_accounts_object_id_unique"),
     balanceCents: cents().notNull().default(0),
     balanceRefreshedAt: utc(),
+    /**
+     * The escrow object's on-chain version the cached balance was read at. Sui objects get a new
+     * version with every change, so a cached balance is only ever replaced by a newer one,
+     * whatever order concurrent readers finish in.
+     */
+    balanceVersion: bigint({ mode: "number" }).notNull().default(0),
     createdAt: createdAt(),
   },
   (t) => [check("escrow_accounts_balance_non_negative", sql`${t.balanceCents} >= 0`)],

@@ -13,6 +13,8 @@ export const mockChainAccounts = pgTable(
     ownerAddress: text().notNull().unique("mock_chain_accounts_owner_unique"),
     balanceCents: cents().notNull().default(0),
     spendingLimitCents: cents().notNull(),
+    /** Like a Sui object's version: incremented by every transaction that changes the account. */
+    version: bigint({ mode: "number" }).notNull().default(1),
     createdAt: createdAt(),
   },
   (t) => [
@@ -45,6 +47,8 @@ export const mockChainTransactions = pgTable(
     status: text({ enum: ["success", "failure"] }).notNull(),
     error: text(),
     balanceAfterCents: cents().notNull(),
+    /** The account's version after this transaction. */
+    accountVersion: bigint({ mode: "number" }).notNull().default(1),
     createdAt: createdAt(),
   },
   (t) => [

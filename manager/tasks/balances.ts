@@ -17,6 +17,7 @@ export const balancesTask: ManagerTask = {
         customerId: escrowAccounts.customerId,
         objectId: escrowAccounts.objectId,
         balanceCents: escrowAccounts.balanceCents,
+        balanceVersion: escrowAccounts.balanceVersion,
       })
       .from(escrowAccounts);
     let refreshed = 0;
@@ -25,27 +26,32 @@ export const balancesTask: ManagerTask = {
       const chunk = accounts.slice(i, i + CHUNK);
       const readAt = clock.now();
       const balances = await gateway.getEscrowBalances(chunk.map((account) => account.objectId));
+      // Only object versions newer than the one we hold are news; an older reading (raced by a
+      // charge that already stored a later version) must never overwrite it.
       const changed = chunk.filter(
-        (account) =>
-          balances.has(account.objectId) && balances.get(account.objectId) !== account.balanceCents,
+        (account) => (balances.get(account.objectId)?.version ?? -1) > account.balanceVersion,
       );
       if (changed.length > 0) {
-        // One statement per chunk; a reading fresher than ours (a deposit just recorded) wins.
+        // One statement per chunk; the version guard is re-checked in SQL because a charge may have
+        // stored a newer version between our select and this update.
         const values = sql.join(
-          changed.map(
-            (account) => sql`(${account.customerId}::int, ${balances.get(account.objectId)}::bigint)`,
-          ),
+          changed.map((account) => {
+            const reading = balances.get(account.objectId);
+            return sql`(${account.customerId}::int, ${reading?.balanceCents}::bigint, ${reading?.version}::bigint)`;
+          }),
           sql`, `,
         );
         await db.execute(sql`
-          update escrow_accounts e set balance_cents = v.balance, balance_refreshed_at = ${readAt}
-            from (values ${values}) as v(customer_id, balance)
+          update escrow_accounts e
+             set balance_cents = v.balance, balance_version = v.version, balance_refreshed_at = ${readAt}
+            from (values ${values}) as v(customer_id, balance, version)
            where e.customer_id = v.customer_id
-             and (e.balance_refreshed_at is null or e.balance_refreshed_at <= ${readAt})`);
+             and e.balance_version < v.version`);
       }
       refreshed += balances.size;
       for (const account of changed) {
-        if ((balances.get(account.objectId) ?? 0) > account.balanceCents) grew.push(account.customerId);
+        if ((balances.get(account.objectId)?.balanceCents ?? 0) > account.balanceCents)
+          grew.push(account.customerId);
       }
     }
     let retried = 0;

@@ -18,7 +18,7 @@ import {
   successfulChainCharges,
 } from "#tests/support/billing.ts";
 import { withTestDatabase } from "#tests/support/database.ts";
-import { EscrowError, recordTransfer } from "../escrow.ts";
+import { EscrowError, recordTransfer, storeBalance } from "../escrow.ts";
 import {
   type BillingDeps,
   type ChargeRequest,
@@ -243,6 +243,32 @@ describe("concurrency (separate connections)", () => {
     expect(results.some((r) => r.status === "paid")).toBe(true);
     expect(await successfulChainCharges(deps.db, customer.walletAddress)).toBe(1);
     expect(await chainBalance(deps, customer)).toBe(7_500);
+  });
+});
+
+describe("cached balance", () => {
+  it("keeps the newest object version whatever order readings arrive in", async () => {
+    const customer = await fundedCustomer(deps, 10_000);
+    const before = await deps.gateway.findEscrowAccount(customer.walletAddress);
+    if (!before) throw new Error("funded customer has no account");
+    const result = await charge(deps, request(customer.customerId, 3_000));
+    expect(result.status).toBe("paid");
+    expect(await cachedBalance(deps.db, customer.customerId)).toBe(7_000);
+    // A reading taken before the charge finishes last (same clock instant): it must not win.
+    await storeBalance(deps.db, customer.customerId, before, clock.now());
+    expect(await cachedBalance(deps.db, customer.customerId)).toBe(7_000);
+    // A genuinely newer version (a deposit made outside the dashboard) does.
+    await deps.gateway.simulatedWallet?.deposit({
+      owner: customer.walletAddress,
+      amountCents: 500,
+      requestId: randomUUID(),
+    });
+    expect(await cachedBalance(deps.db, customer.customerId)).toBe(7_000);
+    const after = await deps.gateway.findEscrowAccount(customer.walletAddress);
+    if (!after) throw new Error("account vanished");
+    expect(after.version).toBeGreaterThan(before.version);
+    await storeBalance(deps.db, customer.customerId, after, clock.now());
+    expect(await cachedBalance(deps.db, customer.customerId)).toBe(7_500);
   });
 });
 

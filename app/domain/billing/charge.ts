@@ -417,7 +417,12 @@ export async function settleCharge(
       .onConflictDoNothing({ target: escrowTransactions.txDigest })
       .returning({ id: escrowTransactions.id });
     if (ledger) {
-      await storeBalance(tx, invoice.customerId, chainTx.balanceAfterCents, chainTx.executedAt);
+      await storeBalance(
+        tx,
+        invoice.customerId,
+        { balanceCents: chainTx.balanceAfterCents, version: chainTx.accountVersion },
+        now,
+      );
       await recordActivity(tx, {
         customerId: invoice.customerId,
         kind: "charge",
