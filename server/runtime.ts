@@ -1,6 +1,7 @@
 // Everything a running Suiftly process needs besides HTTP: settings, logger, database
 // (opened, migrated, seeded) and, when the manager runs in-process, its schedule.
 import { type Clock, systemClock } from "#app/domain/clock.ts";
+import { CustomerCache } from "#app/lib/cache.server.ts";
 import type { Env } from "#app/lib/env.server.ts";
 import { assertSupportedNetwork, createSuiGateway } from "#app/lib/gateway.server.ts";
 import { createLogger, type Logger } from "#app/lib/logger.server.ts";
@@ -66,7 +67,15 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
   }
 
   const gateway = createSuiGateway(env, database.db, clock);
-  const services: AppServices = { env, database, db: database.db, logger, clock, gateway };
+  const services: AppServices = {
+    env,
+    database,
+    db: database.db,
+    logger,
+    clock,
+    gateway,
+    cache: new CustomerCache(),
+  };
   const schedule =
     (options.managerInProcess ?? env.managerInProcess)
       ? startManagerSchedule(

@@ -1,6 +1,6 @@
 // The product catalog (spec §3 "Services and tiers"): the only place these numbers live.
 // UI, billing, the vault and tests all read them from here.
-import type { ServiceType } from "#db/schema/columns.ts";
+import type { ServiceType } from "#db/schema/values.ts";
 
 export type { ServiceType };
 

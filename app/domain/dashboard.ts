@@ -1,11 +1,18 @@
-// The dashboard's per-service summary (spec §4): state, last 24 hours of requests, this month's cost.
+// The dashboard's answer to "is it working and what does it cost" (spec §4): per service its
+// state, the last 24 hours of requests and success rate, this month's cost, and what needs the
+// customer's attention.
 import { and, eq, gte, sql } from "drizzle-orm";
-import type { Queryable } from "#db/client.ts";
+import { type Queryable, queryRows } from "#db/client.ts";
 import { usageHourly } from "#db/schema/index.ts";
 import { monthStart } from "./billing/calendar.ts";
 import { chargesByServiceSince } from "./billing/overview.ts";
-import { SERVICES, type ServiceType } from "./catalog.ts";
+import { unbilledUsage } from "./billing/subscriptions.ts";
+import { SERVICES, type ServiceType, serviceDefinition } from "./catalog.ts";
 import { type DisplayState, displayState, listServices } from "./services.ts";
+import { usageValueCents } from "./usage.ts";
+
+/** Server errors above this share of the last 24 hours' requests raise a dashboard warning. */
+export const SERVER_ERROR_WARNING_RATIO = 0.05;
 
 export interface ServiceSummary {
   type: ServiceType;
@@ -16,7 +23,23 @@ export interface ServiceSummary {
   tier: string | null;
   requests24h: number;
   successRate24h: number | null;
+  /** Charged this month plus usage metered but not yet invoiced. */
   monthCostCents: number;
+  pendingUsageCents: number;
+}
+
+export interface DashboardWarning {
+  service: ServiceType;
+  message: string;
+  /** Where to look or fix it, and the link's words. */
+  href: string;
+  action: string;
+}
+
+/** Manager-written usage the dashboard needs: cacheable for a short while (see cache.server.ts). */
+export interface DashboardUsage {
+  last24h: { service: string; requests: number; ok: number; serverErrors: number }[];
+  unbilled: { service: ServiceType; requests: number }[];
 }
 
 export async function serviceStates(
@@ -27,39 +50,118 @@ export async function serviceStates(
   return new Map(rows.map((row) => [row.serviceType, displayState(row)]));
 }
 
-export async function dashboardSummary(
-  db: Queryable,
-  customerId: number,
-  now: Date,
-): Promise<ServiceSummary[]> {
-  const rows = await listServices(db, customerId);
+export async function dashboardUsage(db: Queryable, customerId: number, now: Date): Promise<DashboardUsage> {
   const since = new Date(now.getTime() - 24 * 3_600_000);
-  const usage = await db
+  const rows = await db
     .select({
       service: usageHourly.service,
       requests: sql<string>`sum(${usageHourly.requests})`,
       ok: sql<string>`sum(${usageHourly.billable})`,
+      serverErrors: sql<string>`sum(${usageHourly.serverErrors})`,
     })
     .from(usageHourly)
     .where(and(eq(usageHourly.customerId, customerId), gte(usageHourly.hour, since)))
     .groupBy(usageHourly.service);
+  return {
+    last24h: rows.map((row) => ({
+      service: row.service,
+      requests: Number(row.requests),
+      ok: Number(row.ok),
+      serverErrors: Number(row.serverErrors),
+    })),
+    unbilled: (await unbilledUsage(db, { customerId })).map(({ service, requests }) => ({
+      service,
+      requests,
+    })),
+  };
+}
+
+export async function dashboardSummary(
+  db: Queryable,
+  customerId: number,
+  now: Date,
+  usage: DashboardUsage,
+): Promise<{ services: ServiceSummary[]; warnings: DashboardWarning[] }> {
+  const rows = await listServices(db, customerId);
   const costs = await chargesByServiceSince(db, customerId, monthStart(now));
-  return SERVICES.map((definition) => {
+  const keys = await queryRows<{ service_type: ServiceType; api_keys: number; seal_keys: number }>(
+    db,
+    sql`select si.service_type,
+               (select count(*)::int from api_keys k
+                 where k.service_instance_id = si.id and k.revoked_at is null and k.deleted_at is null) as api_keys,
+               (select count(*)::int from seal_keys s
+                 where s.service_instance_id = si.id and s.state <> 'revoked') as seal_keys
+          from service_instances si
+         where si.customer_id = ${customerId} and si.state <> 'cancelled'`,
+  );
+
+  const warnings: DashboardWarning[] = [];
+  const services = SERVICES.map((definition) => {
     const row = rows.find((candidate) => candidate.serviceType === definition.type);
-    const used = usage.find((candidate) => candidate.service === definition.type);
-    const requests = Number(used?.requests ?? 0);
+    const state = displayState(row);
+    const used = usage.last24h.find((candidate) => candidate.service === definition.type);
+    const requests = used?.requests ?? 0;
+    const pending = usageValueCents(
+      usage.unbilled.find((candidate) => candidate.service === definition.type)?.requests ?? 0,
+    );
+    const charged = costs.find((candidate) => candidate.serviceType === definition.type)?.cents ?? 0;
+
+    const href = `/services/${definition.type}`;
+    const inventory = keys.find((candidate) => candidate.service_type === definition.type);
+    if (state === "disabled") {
+      warnings.push({
+        service: definition.type,
+        message: `${definition.name} is off: requests are refused.`,
+        href,
+        action: "Turn it on",
+      });
+    }
+    if (state === "cancel_scheduled") {
+      warnings.push({
+        service: definition.type,
+        message: `${definition.name} is scheduled to stop at the end of the month.`,
+        href,
+        action: "Keep it",
+      });
+    }
+    if (inventory && state !== "cancelled") {
+      if (inventory.api_keys === 0) {
+        warnings.push({
+          service: definition.type,
+          message: `${definition.name} has no active API key, so no request can reach it.`,
+          href: `${href}/keys`,
+          action: "Create one",
+        });
+      }
+      if (serviceDefinition(definition.type).hasSealKeys && inventory.seal_keys === 0) {
+        warnings.push({
+          service: definition.type,
+          message: `${definition.name} has no Seal key yet.`,
+          href: `${href}/keys`,
+          action: "Create one",
+        });
+      }
+    }
+    if (used && requests > 0 && used.serverErrors / requests > SERVER_ERROR_WARNING_RATIO) {
+      warnings.push({
+        service: definition.type,
+        message: `${((used.serverErrors / requests) * 100).toFixed(1)}% of ${definition.name} requests failed with server errors in the last 24 hours.`,
+        href: `${href}/logs?status=5xx`,
+        action: "See the failed requests",
+      });
+    }
     return {
       type: definition.type,
       name: definition.name,
       description: definition.description,
       available: definition.available,
-      state: displayState(row),
+      state,
       tier: row?.tier ?? null,
       requests24h: requests,
-      successRate24h: requests > 0 ? Number(used?.ok ?? 0) / requests : null,
-      monthCostCents: Number(
-        costs.find((candidate) => candidate.serviceType === definition.type)?.cents ?? 0,
-      ),
+      successRate24h: requests > 0 ? (used?.ok ?? 0) / requests : null,
+      monthCostCents: charged + pending,
+      pendingUsageCents: pending,
     };
   });
+  return { services, warnings };
 }

@@ -47,6 +47,11 @@ export function addHistograms(a: readonly number[], b: readonly number[]): numbe
 /** Requests worth one cent: usage is invoiced in whole cents, the remainder carried forward. */
 export const REQUESTS_PER_CENT = USAGE_PRICE.perRequests / USAGE_PRICE.cents;
 
+/** What billable requests are worth in whole cents, rounded down (exact to the request). */
+export function usageValueCents(requests: number): number {
+  return Math.floor((Math.max(0, requests) * USAGE_PRICE.cents) / USAGE_PRICE.perRequests);
+}
+
 /** Of `requests` not yet invoiced, those that make whole cents, and what they cost. */
 export function invoiceableUsage(requests: number): { requests: number; cents: number } {
   const cents = Math.floor(Math.max(0, requests) / REQUESTS_PER_CENT);

@@ -5,6 +5,7 @@ import { createContext, type RouterContextProvider } from "react-router";
 import type { Clock } from "#app/domain/clock.ts";
 import type { SuiGateway } from "#app/domain/sui-gateway.ts";
 import type { Database, DatabaseHandle } from "#db/client.ts";
+import type { CustomerCache } from "./cache.server.ts";
 import type { Env } from "./env.server.ts";
 import type { Logger } from "./logger.server.ts";
 
@@ -15,6 +16,8 @@ export interface AppServices {
   logger: Logger;
   clock: Clock;
   gateway: SuiGateway;
+  /** Per-customer cache of usage aggregates (see cache.server.ts). */
+  cache: CustomerCache;
 }
 
 export interface RequestInfo {

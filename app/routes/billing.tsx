@@ -10,12 +10,13 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "#app/
 import { PageHeader } from "#app/components/ui/page-header.tsx";
 import { depositSchema, withdrawSchema } from "#app/domain/billing/forms.ts";
 import { billingOverview } from "#app/domain/billing/overview.ts";
-import { serviceDefinition } from "#app/domain/catalog.ts";
+import { serviceDefinition, USAGE_INVOICE_THRESHOLD_CENTS, USAGE_PRICE } from "#app/domain/catalog.ts";
 import { withdrawalAllowance } from "#app/domain/escrow.ts";
+import { monthUsageByService } from "#app/domain/usage-stats.ts";
 import { getViewer, requireCustomer } from "#app/lib/auth.server.ts";
 import { transferNotice, transferWithSimulatedWallet } from "#app/lib/escrow-actions.server.ts";
 import { flashCookie } from "#app/lib/flash.server.ts";
-import { formatCents } from "#app/lib/format.ts";
+import { formatCents, formatNumber } from "#app/lib/format.ts";
 import { getRequestInfo, getServices } from "#app/lib/services.server.ts";
 import type { Route } from "./+types/billing";
 
@@ -24,12 +25,17 @@ export const meta = () => [{ title: "Billing · Suiftly" }];
 export async function loader({ context }: Route.LoaderArgs) {
   const viewer = getViewer(context);
   if (!viewer) return { signedIn: false as const };
-  const { db, clock, gateway } = getServices(context);
-  const overview = await billingOverview(db, viewer.customerId, clock.now());
+  const { db, clock, gateway, cache } = getServices(context);
+  const now = clock.now();
+  const overview = await billingOverview(db, viewer.customerId, now);
+  const usage = await cache.fetch(viewer.customerId, "billing:month-usage", () =>
+    monthUsageByService(db, viewer.customerId, now),
+  );
   const allowance = await withdrawalAllowance(db, viewer.customerId);
   return {
     signedIn: true as const,
     overview,
+    usage,
     maxWithdrawalCents: allowance.maxWithdrawalCents,
     anyServiceEnabled: allowance.anyServiceEnabled,
     simulatedWallet: gateway.simulatedWallet !== null,
@@ -247,6 +253,45 @@ function SignedInBilling({ data: page, actionData }: { data: SignedInData; actio
           </CardContent>
         </Card>
       </div>
+
+      <Card id="usage" className="mb-6">
+        <CardHeader>
+          <CardTitle>Usage this month</CardTitle>
+          <CardDescription>
+            {formatCents(USAGE_PRICE.cents)} per {formatNumber(USAGE_PRICE.perRequests)} successful requests;
+            errors and denied requests are free. Invoiced whenever pending usage reaches{" "}
+            {formatCents(USAGE_INVOICE_THRESHOLD_CENTS)}, and on the 1st.
+          </CardDescription>
+        </CardHeader>
+        <CardContent>
+          {page.usage.length === 0 ? (
+            <p className="text-sm text-zinc-500">No requests this month yet.</p>
+          ) : (
+            <table className="w-full text-sm tabular-nums" data-testid="usage-table">
+              <thead className="text-xs text-zinc-500 dark:text-zinc-400">
+                <tr className="border-b border-zinc-200 dark:border-zinc-800">
+                  <th className="py-1.5 text-left font-medium">Service</th>
+                  <th className="py-1.5 text-right font-medium">Requests</th>
+                  <th className="py-1.5 text-right font-medium">Billable</th>
+                  <th className="py-1.5 text-right font-medium">Free</th>
+                  <th className="py-1.5 text-right font-medium">Amount</th>
+                </tr>
+              </thead>
+              <tbody>
+                {page.usage.map((row) => (
+                  <tr key={row.service} className="border-b border-zinc-100 dark:border-zinc-800">
+                    <td className="py-1.5">{serviceDefinition(row.service).name}</td>
+                    <td className="py-1.5 text-right">{formatNumber(row.requests)}</td>
+                    <td className="py-1.5 text-right">{formatNumber(row.billable)}</td>
+                    <td className="py-1.5 text-right">{formatNumber(row.free)}</td>
+                    <td className="py-1.5 text-right">{formatCents(row.valueCents)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </CardContent>
+      </Card>
 
       <div className="grid gap-4 lg:grid-cols-2">
         <Card>

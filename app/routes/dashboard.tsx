@@ -1,13 +1,15 @@
-import { Link } from "react-router";
+import { Link, useRouteLoaderData } from "react-router";
 import { StatusDot, statusLabel } from "#app/components/layout/status-dot.tsx";
+import { Alert } from "#app/components/ui/alert.tsx";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "#app/components/ui/card.tsx";
 import { PageHeader } from "#app/components/ui/page-header.tsx";
-import { billingOverview } from "#app/domain/billing/overview.ts";
+import { monthToDateCharged } from "#app/domain/billing/overview.ts";
 import { SERVICES, type TierId, tierDefinition } from "#app/domain/catalog.ts";
-import { dashboardSummary } from "#app/domain/dashboard.ts";
+import { dashboardSummary, dashboardUsage } from "#app/domain/dashboard.ts";
 import { getViewer } from "#app/lib/auth.server.ts";
 import { formatCents, formatNumber } from "#app/lib/format.ts";
 import { getServices } from "#app/lib/services.server.ts";
+import type { loader as rootLoader } from "../root.tsx";
 import type { Route } from "./+types/dashboard";
 
 export const meta = () => [{ title: "Dashboard · Suiftly" }];
@@ -28,26 +30,33 @@ export async function loader({ context }: Route.LoaderArgs) {
         requests24h: 0,
         successRate24h: null,
         monthCostCents: 0,
+        pendingUsageCents: 0,
       })),
+      warnings: [],
       money: null,
     };
   }
-  const { db, clock } = getServices(context);
+  const { db, clock, cache } = getServices(context);
   const now = clock.now();
-  const overview = await billingOverview(db, viewer.customerId, now);
+  // Usage is written by the manager every few minutes: served from the per-customer cache.
+  const usage = await cache.fetch(viewer.customerId, "dashboard:usage", () =>
+    dashboardUsage(db, viewer.customerId, now),
+  );
+  const { services, warnings } = await dashboardSummary(db, viewer.customerId, now, usage);
+  // Balance and next month's fees come from the root loader (the header shows them too).
   return {
     address: viewer.address,
-    services: await dashboardSummary(db, viewer.customerId, now),
+    services,
+    warnings,
     money: {
-      balanceCents: overview.balanceCents,
-      monthToDateCents: overview.monthToDateCents,
-      pendingUsageCents: overview.pendingUsage.cents,
-      nextChargeCents: overview.nextCharge.cents,
+      monthToDateCents: await monthToDateCharged(db, viewer.customerId, now),
+      pendingUsageCents: services.reduce((sum, service) => sum + service.pendingUsageCents, 0),
     },
   };
 }
 
 export default function Dashboard({ loaderData }: Route.ComponentProps) {
+  const shell = useRouteLoaderData<typeof rootLoader>("root");
   return (
     <>
       <PageHeader
@@ -62,22 +71,47 @@ export default function Dashboard({ loaderData }: Route.ComponentProps) {
           )
         }
       />
-      {loaderData.money ? (
-        <div className="mb-6 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+      {loaderData.money && shell?.wallet && shell.banners ? (
+        <div className="mb-6 grid gap-4 sm:grid-cols-2 lg:grid-cols-4" data-testid="dashboard-money">
           {[
-            ["Balance", loaderData.money.balanceCents],
-            ["Charged this month", loaderData.money.monthToDateCents],
-            ["Pending usage", loaderData.money.pendingUsageCents],
-            ["Next monthly charge", loaderData.money.nextChargeCents],
-          ].map(([label, cents]) => (
-            <Card key={label}>
+            ["Balance", shell.wallet.balanceCents, "/billing"],
+            ["Charged this month", loaderData.money.monthToDateCents, "/billing"],
+            ["Pending usage", loaderData.money.pendingUsageCents, "/billing#usage"],
+            ["Next monthly charge", shell.banners.nextMonthFeesCents, "/billing"],
+          ].map(([label, cents, href]) => (
+            <Card key={String(label)}>
               <CardHeader>
-                <CardDescription>{label}</CardDescription>
+                <CardDescription>
+                  <Link to={String(href)} className="hover:underline">
+                    {label}
+                  </Link>
+                </CardDescription>
                 <CardTitle className="text-2xl tabular-nums">{formatCents(Number(cents))}</CardTitle>
               </CardHeader>
             </Card>
           ))}
         </div>
+      ) : null}
+      {loaderData.warnings.length > 0 ? (
+        <section aria-labelledby="attention-title" className="mb-6">
+          <h2 id="attention-title" className="mb-2 text-sm font-semibold">
+            Needs attention
+          </h2>
+          <ul className="flex flex-col gap-2" data-testid="dashboard-warnings">
+            {loaderData.warnings.map((warning) => (
+              <li key={`${warning.service}:${warning.message}`}>
+                <Alert tone="warning">
+                  <span>
+                    {warning.message}{" "}
+                    <Link to={warning.href} className="underline">
+                      {warning.action}
+                    </Link>
+                  </span>
+                </Alert>
+              </li>
+            ))}
+          </ul>
+        </section>
       ) : null}
       <div className="grid gap-4 md:grid-cols-3">
         {loaderData.services.map((service) => {

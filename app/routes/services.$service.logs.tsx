@@ -1,11 +1,348 @@
+// The Logs tab (spec §4): the customer's recent requests from the edge's logs, newest first,
+// filtered by service, status class, outcome, key and time range, paged by cursor. The filter is a
+// GET form and the pages are links, so it all works without JavaScript.
+import { parseWithZod } from "@conform-to/zod/v4";
 import { ScrollText } from "lucide-react";
+import { data, Form, Link, redirect } from "react-router";
 import { EmptyState } from "#app/components/empty-state.tsx";
+import { SectionError } from "#app/components/route-error.tsx";
+import { Alert } from "#app/components/ui/alert.tsx";
+import { Badge } from "#app/components/ui/badge.tsx";
+import { Button } from "#app/components/ui/button.tsx";
+import { Card, CardContent } from "#app/components/ui/card.tsx";
+import { FieldError } from "#app/components/ui/field-error.tsx";
+import { SERVICES } from "#app/domain/catalog.ts";
+import {
+  DEFAULT_LOG_RANGE,
+  LOG_RANGE_IDS,
+  LOG_RANGES,
+  logFiltersSchema,
+  OUTCOME_LABELS,
+  STATUS_CLASSES,
+} from "#app/domain/request-log-filters.ts";
+import {
+  type KeyChoice,
+  keyChoices,
+  type RequestLogEntry,
+  requestLogPage,
+  UnknownKeyFilterError,
+} from "#app/domain/request-logs.ts";
+import { findService } from "#app/domain/services.ts";
+import { getViewer } from "#app/lib/auth.server.ts";
+import { formatBytes, formatNumber, formatTimestamp } from "#app/lib/format.ts";
+import { getServices } from "#app/lib/services.server.ts";
+import { LOG_OUTCOMES } from "#db/schema/values.ts";
+import type { Route } from "./+types/services.$service.logs";
+import { serviceTypeParam } from "./services.$service.tsx";
 
-// Request logs come from the edge's HAProxy logs once the manager ingests them (a later step).
-export default function ServiceLogs() {
+/** The query-string fields the form owns (paging cursors are added by the links). */
+const FILTER_FIELDS = ["service", "status", "outcome", "key", "range"] as const;
+type FilterValues = Partial<Record<(typeof FILTER_FIELDS)[number], string>>;
+
+const DEMO_ENTRIES: RequestLogEntry[] = [
+  ["2026-01-01T12:00:04Z", "POST", 200, "ok", 38],
+  ["2026-01-01T12:00:03Z", "POST", 200, "ok", 41],
+  ["2026-01-01T12:00:02Z", "POST", 429, "ratelimited", 1],
+  ["2026-01-01T12:00:01Z", "POST", 503, "error", 2_004],
+].map(([ts, method, status, outcome, latencyMs], index) => ({
+  key: `demo-${index}`,
+  ts: String(ts),
+  region: "us-east",
+  service: "seal",
+  method: String(method),
+  status: Number(status),
+  outcome: outcome as RequestLogEntry["outcome"],
+  latencyMs: Number(latencyMs),
+  bytesIn: 312,
+  bytesOut: status === 200 ? 2_184 : 96,
+  apiKey: "SDEMO0…AAAA",
+  repeat: 1,
+}));
+
+function rawFilters(url: URL): FilterValues {
+  const values: FilterValues = {};
+  for (const field of FILTER_FIELDS) {
+    const value = url.searchParams.get(field);
+    if (value) values[field] = value.slice(0, 64);
+  }
+  return values;
+}
+
+export async function loader({ params, request, context }: Route.LoaderArgs) {
+  const serviceType = serviceTypeParam(params.service);
+  const url = new URL(request.url);
+  const values = rawFilters(url);
+  const viewer = getViewer(context);
+  if (!viewer) {
+    return {
+      demo: true,
+      serviceType,
+      values,
+      errors: null,
+      keys: [] as KeyChoice[],
+      page: { entries: DEMO_ENTRIES, older: null, newer: null },
+      paged: false,
+    };
+  }
+  const { db, clock } = getServices(context);
+  const service = await findService(db, viewer.customerId, serviceType);
+  if (!service || service.state === "cancelled") throw redirect(`/services/${serviceType}`);
+  const keys = await keyChoices(db, viewer.customerId);
+  const empty = { entries: [], older: null, newer: null };
+
+  const submission = parseWithZod(url.searchParams, { schema: logFiltersSchema });
+  if (submission.status !== "success") {
+    return data(
+      {
+        demo: false,
+        serviceType,
+        values,
+        errors: submission.reply().error ?? null,
+        keys,
+        page: empty,
+        paged: false,
+      },
+      { status: 400 },
+    );
+  }
+  const filters = submission.value;
+  try {
+    const page = await requestLogPage(db, {
+      customerId: viewer.customerId,
+      filters,
+      service: serviceType,
+      keys,
+      now: clock.now(),
+    });
+    return {
+      demo: false,
+      serviceType,
+      values,
+      errors: null,
+      keys,
+      page,
+      paged: Boolean(filters.before || filters.after),
+    };
+  } catch (error) {
+    if (!(error instanceof UnknownKeyFilterError)) throw error;
+    return data(
+      {
+        demo: false,
+        serviceType,
+        values,
+        errors: { key: ["Choose one of your API keys."] } as Record<string, string[] | null>,
+        keys,
+        page: empty,
+        paged: false,
+      },
+      { status: 400 },
+    );
+  }
+}
+
+const selectClass =
+  "h-9 rounded-md border border-zinc-300 bg-white px-2 text-sm dark:border-zinc-700 dark:bg-zinc-900";
+
+function statusTone(status: number) {
+  if (status >= 500 || status < 100) return "danger" as const;
+  if (status >= 400) return "warning" as const;
+  return "success" as const;
+}
+
+export default function ServiceLogsTab({ loaderData }: Route.ComponentProps) {
+  const { serviceType, values, errors, keys, page, demo, paged } = loaderData;
+  const basePath = `/services/${serviceType}/logs`;
+  const link = (cursor: Record<string, string>) => {
+    const search = new URLSearchParams({ ...values, ...cursor });
+    const text = search.toString();
+    return text ? `${basePath}?${text}` : basePath;
+  };
+  const fieldErrors = (name: string) => errors?.[name] ?? undefined;
+  const cursorError = fieldErrors("before") ?? fieldErrors("after");
+  const filtered = FILTER_FIELDS.some((field) => field !== "range" && values[field]);
+  const rangeLabel = LOG_RANGES[(values.range as keyof typeof LOG_RANGES) ?? DEFAULT_LOG_RANGE]?.label;
+
   return (
-    <EmptyState icon={ScrollText} title="No request logs yet">
-      Your recent requests appear here once the manager ingests the edge's request logs.
-    </EmptyState>
+    <div className="flex flex-col gap-4" data-testid="logs-tab">
+      {demo ? (
+        <Alert tone="info">
+          <span>Demo data. Connect a wallet to see your own requests.</span>
+        </Alert>
+      ) : null}
+      <Form
+        method="get"
+        action={basePath}
+        className="flex flex-wrap items-end gap-3"
+        aria-label="Filter requests"
+      >
+        <label className="flex flex-col gap-1 text-sm">
+          Service
+          <select name="service" defaultValue={values.service ?? serviceType} className={selectClass}>
+            <option value="all">All services</option>
+            {SERVICES.filter((service) => service.available).map((service) => (
+              <option key={service.type} value={service.type}>
+                {service.name}
+              </option>
+            ))}
+          </select>
+          <FieldError errors={fieldErrors("service")} />
+        </label>
+        <label className="flex flex-col gap-1 text-sm">
+          Status
+          <select name="status" defaultValue={values.status ?? ""} className={selectClass}>
+            <option value="">Any status</option>
+            {Object.entries(STATUS_CLASSES).map(([id, { label }]) => (
+              <option key={id} value={id}>
+                {label}
+              </option>
+            ))}
+          </select>
+          <FieldError errors={fieldErrors("status")} />
+        </label>
+        <label className="flex flex-col gap-1 text-sm">
+          Outcome
+          <select name="outcome" defaultValue={values.outcome ?? ""} className={selectClass}>
+            <option value="">Any outcome</option>
+            {LOG_OUTCOMES.map((outcome) => (
+              <option key={outcome} value={outcome}>
+                {OUTCOME_LABELS[outcome]}
+              </option>
+            ))}
+          </select>
+          <FieldError errors={fieldErrors("outcome")} />
+        </label>
+        <label className="flex flex-col gap-1 text-sm">
+          API key
+          <select name="key" defaultValue={values.key ?? ""} className={selectClass}>
+            <option value="">Any key</option>
+            {keys.map((key) => (
+              <option key={key.id} value={String(key.id)}>
+                {key.label}
+                {key.state === "active" ? "" : ` — ${key.state}`}
+              </option>
+            ))}
+          </select>
+          <FieldError errors={fieldErrors("key")} />
+        </label>
+        <label className="flex flex-col gap-1 text-sm">
+          Time range
+          <select name="range" defaultValue={values.range ?? DEFAULT_LOG_RANGE} className={selectClass}>
+            {LOG_RANGE_IDS.map((id) => (
+              <option key={id} value={id}>
+                {LOG_RANGES[id].label}
+              </option>
+            ))}
+          </select>
+          <FieldError errors={fieldErrors("range")} />
+        </label>
+        <Button type="submit" variant="secondary">
+          Apply
+        </Button>
+        {filtered ? (
+          <Link to={basePath} className="self-center text-sm underline">
+            Clear filters
+          </Link>
+        ) : null}
+      </Form>
+      {cursorError ? (
+        <Alert tone="danger">
+          <span>
+            {cursorError.join(" ")}{" "}
+            <Link className="underline" to={link({})}>
+              Back to the newest requests
+            </Link>
+            .
+          </span>
+        </Alert>
+      ) : null}
+
+      {page.entries.length === 0 ? (
+        errors ? null : (
+          <EmptyState icon={ScrollText} title={paged ? "No more requests" : "No requests match"}>
+            {paged
+              ? "There is nothing further in this direction."
+              : `Nothing ${filtered ? "matches these filters" : "was logged"} in the ${rangeLabel?.toLowerCase() ?? "selected range"}. Requests appear here within a few minutes of reaching the edge.`}
+          </EmptyState>
+        )
+      ) : (
+        <Card>
+          <CardContent className="overflow-x-auto p-0">
+            <table className="w-full text-left text-sm tabular-nums" data-testid="request-log">
+              <caption className="sr-only">Requests, newest first. Times are UTC.</caption>
+              <thead className="text-xs text-zinc-500 dark:text-zinc-400">
+                <tr className="border-b border-zinc-200 dark:border-zinc-800">
+                  <th className="px-4 py-2 font-medium">Time (UTC)</th>
+                  <th className="px-2 py-2 font-medium">Service</th>
+                  <th className="px-2 py-2 font-medium">Region</th>
+                  <th className="px-2 py-2 font-medium">Method</th>
+                  <th className="px-2 py-2 font-medium">Status</th>
+                  <th className="px-2 py-2 font-medium">Outcome</th>
+                  <th className="px-2 py-2 text-right font-medium">Latency</th>
+                  <th className="px-2 py-2 text-right font-medium">In / out</th>
+                  <th className="px-4 py-2 font-medium">Key</th>
+                </tr>
+              </thead>
+              <tbody>
+                {page.entries.map((entry) => (
+                  <tr
+                    key={entry.key}
+                    data-row={entry.key}
+                    className="border-b border-zinc-100 last:border-0 dark:border-zinc-800"
+                  >
+                    <td className="px-4 py-1.5 whitespace-nowrap">
+                      <time dateTime={entry.ts}>{formatTimestamp(entry.ts)}</time>
+                      {entry.repeat > 1 ? (
+                        <span
+                          className="ml-1 text-xs text-zinc-500"
+                          title="Identical requests logged together"
+                        >
+                          ×{formatNumber(entry.repeat)}
+                        </span>
+                      ) : null}
+                    </td>
+                    <td className="px-2 py-1.5">{entry.service}</td>
+                    <td className="px-2 py-1.5">{entry.region}</td>
+                    <td className="px-2 py-1.5 font-mono text-xs">{entry.method}</td>
+                    <td className="px-2 py-1.5">
+                      <Badge tone={statusTone(entry.status)} data-testid="log-status">
+                        {entry.status}
+                      </Badge>
+                    </td>
+                    <td className="px-2 py-1.5">{OUTCOME_LABELS[entry.outcome]}</td>
+                    <td className="px-2 py-1.5 text-right">{formatNumber(entry.latencyMs)} ms</td>
+                    <td className="px-2 py-1.5 text-right whitespace-nowrap">
+                      {formatBytes(entry.bytesIn)} / {formatBytes(entry.bytesOut)}
+                    </td>
+                    <td className="px-4 py-1.5 font-mono text-xs">{entry.apiKey ?? "—"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </CardContent>
+        </Card>
+      )}
+
+      <nav aria-label="Pages" className="flex items-center gap-4 text-sm">
+        {paged ? (
+          <Link to={link({})} className="underline">
+            Newest
+          </Link>
+        ) : null}
+        {page.newer ? (
+          <Link to={link({ after: page.newer })} rel="prev" className="underline">
+            ← Newer
+          </Link>
+        ) : null}
+        {page.older ? (
+          <Link to={link({ before: page.older })} rel="next" className="underline">
+            Older →
+          </Link>
+        ) : null}
+      </nav>
+    </div>
   );
+}
+
+export function ErrorBoundary({ error, params }: Route.ErrorBoundaryProps) {
+  return <SectionError error={error} resetTo={`/services/${params.service}/logs`} />;
 }

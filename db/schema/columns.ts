@@ -17,5 +17,4 @@ export const createdAt = () => utc().notNull().defaultNow();
 export const SUI_ADDRESS_PATTERN = "^0x[0-9a-f]{64}$";
 export const SHA256_HEX_PATTERN = "^[0-9a-f]{64}$";
 
-export const SERVICE_TYPES = ["seal", "grpc", "graphql"] as const;
-export type ServiceType = (typeof SERVICE_TYPES)[number];
+export { SERVICE_TYPES, type ServiceType } from "./values.ts";

@@ -1,8 +1,10 @@
-import { bigint, index, integer, pgTable, smallint, text } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { bigint, bigserial, index, integer, pgTable, smallint, text } from "drizzle-orm/pg-core";
 import { createdAt, utc } from "./columns.ts";
 
-export const LOG_OUTCOMES = ["ok", "denied", "ratelimited", "ipblocked", "unauthorized", "error"] as const;
-export type LogOutcome = (typeof LOG_OUTCOMES)[number];
+import { LOG_OUTCOMES } from "./values.ts";
+
+export { LOG_OUTCOMES, type LogOutcome } from "./values.ts";
 
 /**
  * One row per request (or per group of identical requests, `repeat`) parsed from HAProxy log
@@ -13,6 +15,12 @@ export type LogOutcome = (typeof LOG_OUTCOMES)[number];
 export const haproxyLogs = pgTable(
   "haproxy_logs",
   {
+    /**
+     * Row id from a sequence, filled by default (COPY leaves it out): the tie-breaker that makes
+     * request-log pagination a stable keyset on (ts, id) without OFFSET. Unique in practice, not
+     * enforced (a partitioned table's unique index would have to include ts).
+     */
+    id: bigserial({ mode: "number" }).notNull(),
     ts: utc().notNull(),
     region: text().notNull(),
     serverId: text().notNull(),
@@ -35,7 +43,13 @@ export const haproxyLogs = pgTable(
     ingestedAt: createdAt(),
   },
   (t) => [
-    index("haproxy_logs_customer_ts_idx").on(t.customerId, t.ts.desc()),
+    // The request-log page: newest first per customer, keyset on (ts, id).
+    index("haproxy_logs_customer_ts_id_idx").on(t.customerId, t.ts.desc(), t.id.desc()),
+    // "Show me the failures": the same order over only the rows that were not served fine, so a
+    // 5xx or denied filter reads only matching rows even when they are 1 in 1,000.
+    index("haproxy_logs_customer_problems_idx")
+      .on(t.customerId, t.ts.desc(), t.id.desc())
+      .where(sql`${t.status} >= 400 or ${t.outcome} <> 'ok'`),
     index("haproxy_logs_batch_idx").on(t.batchId),
   ],
 );

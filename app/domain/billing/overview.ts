@@ -10,8 +10,8 @@ import {
   escrowAccounts,
   escrowTransactions,
 } from "#db/schema/index.ts";
-import { USAGE_PRICE } from "../catalog.ts";
 import { sumLines } from "../pricing.ts";
+import { usageValueCents } from "../usage.ts";
 import { monthStart, nextMonthStart, previousMonthStart } from "./calendar.ts";
 import { upcomingMonthlyFees } from "./fees.ts";
 import { unbilledUsage } from "./subscriptions.ts";
@@ -34,10 +34,15 @@ async function paidBetween(db: Queryable, customerId: number, from: Date, to: Da
   return Number(row?.cents ?? 0);
 }
 
+/** Paid charges in the UTC month of `now`. */
+export function monthToDateCharged(db: Queryable, customerId: number, now: Date): Promise<number> {
+  return paidBetween(db, customerId, monthStart(now), nextMonthStart(now));
+}
+
 /** Usage metered but not yet invoiced, exact to the request; the cents it is worth (rounded down). */
 export async function pendingUsage(db: Queryable, customerId: number) {
   const requests = (await unbilledUsage(db, { customerId })).reduce((sum, entry) => sum + entry.requests, 0);
-  return { requests, cents: Math.floor((requests * USAGE_PRICE.cents) / USAGE_PRICE.perRequests) };
+  return { requests, cents: usageValueCents(requests) };
 }
 
 /** Paid charges since a moment (the month start), summed by service (null = account-level). */

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { CustomerCache } from "./cache.server.ts";
+
+describe("CustomerCache", () => {
+  it("keeps each customer's value under its own key: the same key never crosses customers", async () => {
+    const cache = new CustomerCache();
+    const loads: number[] = [];
+    const statsOf = (customerId: number) =>
+      cache.fetch(customerId, "stats:seal:24h", async () => {
+        loads.push(customerId);
+        return { customerId, requests: customerId * 100 };
+      });
+    expect(await statsOf(7)).toEqual({ customerId: 7, requests: 700 });
+    expect(await statsOf(8)).toEqual({ customerId: 8, requests: 800 });
+    expect(await statsOf(7)).toEqual({ customerId: 7, requests: 700 });
+    expect(loads).toEqual([7, 8]);
+  });
+
+  it("shares one load between concurrent misses", async () => {
+    const cache = new CustomerCache();
+    let loads = 0;
+    const load = async () => {
+      loads++;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return loads;
+    };
+    const values = await Promise.all([cache.fetch(1, "k", load), cache.fetch(1, "k", load)]);
+    expect(values).toEqual([1, 1]);
+    expect(loads).toBe(1);
+  });
+
+  it("does not remember failures", async () => {
+    const cache = new CustomerCache();
+    await expect(cache.fetch(1, "k", () => Promise.reject(new Error("db down")))).rejects.toThrow("db down");
+    expect(await cache.fetch(1, "k", async () => "ok")).toBe("ok");
+  });
+
+  it("expires entries after the TTL and forgets one customer without touching another", async () => {
+    const cache = new CustomerCache({ ttlMs: 20 });
+    let version = 0;
+    const load = async () => ++version;
+    expect(await cache.fetch(1, "k", load)).toBe(1);
+    expect(await cache.fetch(1, "k", load)).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(await cache.fetch(1, "k", load)).toBe(2);
+
+    const longLived = new CustomerCache();
+    await longLived.fetch(1, "a", async () => "one");
+    await longLived.fetch(2, "a", async () => "two");
+    longLived.forgetCustomer(1);
+    expect(await longLived.fetch(1, "a", async () => "one again")).toBe("one again");
+    expect(await longLived.fetch(2, "a", async () => "not reloaded")).toBe("two");
+  });
+
+  it("refuses a missing or invalid customer id rather than caching under a shared key", () => {
+    const cache = new CustomerCache();
+    expect(() => cache.fetch(0, "k", async () => 1)).toThrow(/invalid customer/);
+    expect(() => cache.fetch(Number.NaN, "k", async () => 1)).toThrow(/invalid customer/);
+  });
+});

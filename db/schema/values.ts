@@ -1,0 +1,9 @@
+// Value lists that columns are constrained to, kept free of imports so browser code (filter
+// forms, labels) can use them without pulling the ORM into the client bundle.
+
+export const SERVICE_TYPES = ["seal", "grpc", "graphql"] as const;
+export type ServiceType = (typeof SERVICE_TYPES)[number];
+
+/** What the edge decided for a request (HAProxy log format v1, spec §7). */
+export const LOG_OUTCOMES = ["ok", "denied", "ratelimited", "ipblocked", "unauthorized", "error"] as const;
+export type LogOutcome = (typeof LOG_OUTCOMES)[number];
