@@ -1,6 +1,7 @@
 // Everything a running Suiftly process needs besides HTTP: settings, logger, database
 // (opened, migrated, seeded) and, when the manager runs in-process, its schedule.
 import { type Clock, systemClock } from "#app/domain/clock.ts";
+import { usageDataVersion } from "#app/domain/usage-stats.server.ts";
 import { CustomerCache } from "#app/lib/cache.server.ts";
 import type { Env } from "#app/lib/env.server.ts";
 import { assertSupportedNetwork, createSuiGateway } from "#app/lib/gateway.server.ts";
@@ -74,7 +75,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     logger,
     clock,
     gateway,
-    cache: new CustomerCache(),
+    cache: new CustomerCache({ version: () => usageDataVersion(database.db) }),
   };
   const schedule =
     (options.managerInProcess ?? env.managerInProcess)

@@ -1,26 +1,11 @@
 // Reading the activity log newest first, with a (created_at, id) cursor: no OFFSET, stable pages.
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { Queryable } from "#db/client.ts";
-import { ACTIVITY_KINDS, type ActivityKind, activityLog } from "#db/schema/index.ts";
+import { type ActivityKind, activityLog } from "#db/schema/index.ts";
+
+export { ACTIVITY_KIND_LABELS, isActivityKind } from "./activity-kinds.ts";
 
 export const ACTIVITY_PAGE_SIZE = 20;
-
-export const ACTIVITY_KIND_LABELS: Record<ActivityKind, string> = {
-  auth: "Sign-in",
-  service: "Service",
-  api_key: "API key",
-  seal_key: "Seal key",
-  package: "Package",
-  billing: "Billing",
-  deposit: "Deposit",
-  withdraw: "Withdrawal",
-  charge: "Charge",
-  account: "Account",
-};
-
-export function isActivityKind(value: string): value is ActivityKind {
-  return (ACTIVITY_KINDS as readonly string[]).includes(value);
-}
 
 export interface ActivityCursor {
   createdAt: Date;

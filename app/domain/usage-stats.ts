@@ -1,12 +1,8 @@
 // A service's usage over a chart range (spec §3 Usage, §4 Stats tab), folded from the hourly
 // rollups the meter writes: requests per bucket by outcome, bandwidth and latency percentiles.
 // Buckets are UTC hours (24 h) or UTC days (7 d, 30 d); the bucket that contains "now" is partial.
-import { and, asc, eq, gte, lt, sql } from "drizzle-orm";
-import type { Queryable } from "#db/client.ts";
-import { usageHourly } from "#db/schema/index.ts";
-import { monthStart, nextMonthStart } from "./billing/calendar.ts";
-import type { ServiceType } from "./catalog.ts";
-import { addHistograms, percentileMs, usageValueCents } from "./usage.ts";
+// Pure and browser-safe; the queries are in usage-stats.server.ts.
+import { addHistograms, percentileMs } from "./usage.ts";
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -162,52 +158,6 @@ export function foldUsage(rows: readonly HourlyUsageRow[], range: StatsRange, no
   };
 }
 
-/** The hourly rollups of one customer's service inside a range (at most 720 rows, by primary key). */
-export async function hourlyUsage(
-  db: Queryable,
-  customerId: number,
-  service: ServiceType,
-  from: Date,
-  to: Date,
-): Promise<HourlyUsageRow[]> {
-  return db
-    .select({
-      hour: usageHourly.hour,
-      requests: usageHourly.requests,
-      billable: usageHourly.billable,
-      clientErrors: usageHourly.clientErrors,
-      serverErrors: usageHourly.serverErrors,
-      denied: usageHourly.denied,
-      rateLimited: usageHourly.rateLimited,
-      ipBlocked: usageHourly.ipBlocked,
-      unauthorized: usageHourly.unauthorized,
-      bytesIn: usageHourly.bytesIn,
-      bytesOut: usageHourly.bytesOut,
-      latencyHistogram: usageHourly.latencyHistogram,
-    })
-    .from(usageHourly)
-    .where(
-      and(
-        eq(usageHourly.customerId, customerId),
-        eq(usageHourly.service, service),
-        gte(usageHourly.hour, from),
-        lt(usageHourly.hour, to),
-      ),
-    )
-    .orderBy(asc(usageHourly.hour));
-}
-
-export async function serviceStats(
-  db: Queryable,
-  customerId: number,
-  service: ServiceType,
-  range: StatsRange,
-  now: Date,
-): Promise<ServiceStats> {
-  const { from, to } = rangeWindow(range, now);
-  return foldUsage(await hourlyUsage(db, customerId, service, from, to), range, now);
-}
-
 /**
  * Made-up traffic for demo mode (spec §4: every page browsable with placeholder data): a smooth
  * daily cycle with a few errors, the same on every render.
@@ -246,50 +196,4 @@ export function demoHourlyUsage(range: StatsRange, now: Date): HourlyUsageRow[] 
     });
   }
   return rows;
-}
-
-export interface ServiceMonthUsage {
-  service: ServiceType;
-  requests: number;
-  /** Successful requests: the billable ones. */
-  billable: number;
-  /** Errors and denied requests: free. */
-  free: number;
-  /** What the billable requests are worth, exact to the request, in whole cents (rounded down). */
-  valueCents: number;
-}
-
-/** Requests per service in the UTC month of `now` (the billing page's usage table). */
-export async function monthUsageByService(
-  db: Queryable,
-  customerId: number,
-  now: Date,
-): Promise<ServiceMonthUsage[]> {
-  const rows = await db
-    .select({
-      service: usageHourly.service,
-      requests: sql<string>`sum(${usageHourly.requests})`,
-      billable: sql<string>`sum(${usageHourly.billable})`,
-    })
-    .from(usageHourly)
-    .where(
-      and(
-        eq(usageHourly.customerId, customerId),
-        gte(usageHourly.hour, monthStart(now)),
-        lt(usageHourly.hour, nextMonthStart(now)),
-      ),
-    )
-    .groupBy(usageHourly.service)
-    .orderBy(usageHourly.service);
-  return rows.map((row) => {
-    const requests = Number(row.requests);
-    const billable = Number(row.billable);
-    return {
-      service: row.service as ServiceType,
-      requests,
-      billable,
-      free: requests - billable,
-      valueCents: usageValueCents(billable),
-    };
-  });
 }

@@ -52,9 +52,30 @@ describe("CustomerCache", () => {
     expect(await longLived.fetch(2, "a", async () => "not reloaded")).toBe("two");
   });
 
-  it("refuses a missing or invalid customer id rather than caching under a shared key", () => {
+  it("refuses a missing or invalid customer id rather than caching under a shared key", async () => {
     const cache = new CustomerCache();
-    expect(() => cache.fetch(0, "k", async () => 1)).toThrow(/invalid customer/);
-    expect(() => cache.fetch(Number.NaN, "k", async () => 1)).toThrow(/invalid customer/);
+    await expect(cache.fetch(0, "k", async () => 1)).rejects.toThrow(/invalid customer/);
+    await expect(cache.fetch(Number.NaN, "k", async () => 1)).rejects.toThrow(/invalid customer/);
+  });
+
+  it("serves fresh data as soon as the data version moves, without waiting for the TTL", async () => {
+    let version = 1;
+    let versionReads = 0;
+    const cache = new CustomerCache({
+      version: async () => {
+        versionReads++;
+        return String(version);
+      },
+    });
+    let loads = 0;
+    const load = async () => ++loads;
+    expect(await cache.fetch(1, "k", load)).toBe(1);
+    expect(await cache.fetch(1, "k", load)).toBe(1);
+    // One reading of the version serves requests for a second.
+    expect(versionReads).toBe(1);
+    version = 2;
+    await new Promise((resolve) => setTimeout(resolve, 1_050));
+    expect(await cache.fetch(1, "k", load)).toBe(2);
+    expect(await cache.fetch(1, "k", load)).toBe(2);
   });
 });

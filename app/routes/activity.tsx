@@ -5,12 +5,8 @@ import { Badge } from "#app/components/ui/badge.tsx";
 import { Button, buttonVariants } from "#app/components/ui/button.tsx";
 import { Card, CardContent } from "#app/components/ui/card.tsx";
 import { PageHeader } from "#app/components/ui/page-header.tsx";
-import {
-  ACTIVITY_KIND_LABELS,
-  activityPage,
-  decodeCursor,
-  isActivityKind,
-} from "#app/domain/activity-feed.ts";
+import { activityPage, decodeCursor } from "#app/domain/activity-feed.ts";
+import { ACTIVITY_KIND_LABELS, isActivityKind } from "#app/domain/activity-kinds.ts";
 import { getViewer } from "#app/lib/auth.server.ts";
 import { shortAddress } from "#app/lib/format.ts";
 import { getServices } from "#app/lib/services.server.ts";

@@ -12,7 +12,7 @@ import { depositSchema, withdrawSchema } from "#app/domain/billing/forms.ts";
 import { billingOverview } from "#app/domain/billing/overview.ts";
 import { serviceDefinition, USAGE_INVOICE_THRESHOLD_CENTS, USAGE_PRICE } from "#app/domain/catalog.ts";
 import { withdrawalAllowance } from "#app/domain/escrow.ts";
-import { monthUsageByService } from "#app/domain/usage-stats.ts";
+import { monthUsageByService } from "#app/domain/usage-stats.server.ts";
 import { getViewer, requireCustomer } from "#app/lib/auth.server.ts";
 import { transferNotice, transferWithSimulatedWallet } from "#app/lib/escrow-actions.server.ts";
 import { flashCookie } from "#app/lib/flash.server.ts";

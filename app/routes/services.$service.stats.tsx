@@ -9,6 +9,7 @@ import { SectionError } from "#app/components/route-error.tsx";
 import { Alert } from "#app/components/ui/alert.tsx";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "#app/components/ui/card.tsx";
 import { findService } from "#app/domain/services.ts";
+import { serviceStats } from "#app/domain/usage-stats.server.ts";
 import {
   DEFAULT_STATS_RANGE,
   demoHourlyUsage,
@@ -18,7 +19,6 @@ import {
   type ServiceStats,
   STATS_RANGE_IDS,
   STATS_RANGES,
-  serviceStats,
 } from "#app/domain/usage-stats.ts";
 import { getViewer } from "#app/lib/auth.server.ts";
 import {
@@ -184,7 +184,7 @@ export default function ServiceStatsTab({ loaderData }: Route.ComponentProps) {
               />
             </CardContent>
           </Card>
-          <div className="grid gap-6 lg:grid-cols-2">
+          <div className="grid gap-6">
             <Card>
               <CardContent className="pt-5">
                 <TimeSeriesChart
@@ -192,7 +192,7 @@ export default function ServiceStatsTab({ loaderData }: Route.ComponentProps) {
                   description={`Bytes sent and received per ${unit} over the last ${rangeLabel}.`}
                   kind="stacked-bars"
                   series={BANDWIDTH_SERIES}
-                  labelEvery={labelEvery * 2}
+                  labelEvery={labelEvery}
                   format={formatBytes}
                   buckets={labelled.map(({ bucket, label, longLabel }) => ({
                     label,
@@ -210,7 +210,7 @@ export default function ServiceStatsTab({ loaderData }: Route.ComponentProps) {
                   description={`Median, 95th and 99th percentile response time per ${unit} over the last ${rangeLabel}, estimated from latency histograms.`}
                   kind="lines"
                   series={LATENCY_SERIES}
-                  labelEvery={labelEvery * 2}
+                  labelEvery={labelEvery}
                   format={(ms) => formatMs(ms)}
                   buckets={labelled.map(({ bucket, label, longLabel }) => ({
                     label,

@@ -3,19 +3,9 @@ import { bigint, check, index, integer, jsonb, pgTable, text } from "drizzle-orm
 import { createdAt } from "./columns.ts";
 import { customers } from "./customers.ts";
 
-export const ACTIVITY_KINDS = [
-  "auth",
-  "service",
-  "api_key",
-  "seal_key",
-  "package",
-  "billing",
-  "deposit",
-  "withdraw",
-  "charge",
-  "account",
-] as const;
-export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
+import { ACTIVITY_KINDS } from "./values.ts";
+
+export { ACTIVITY_KINDS, type ActivityKind } from "./values.ts";
 
 /** Who (wallet, IP) did what, when: shown to the customer newest first (spec §3). */
 export const activityLog = pgTable(

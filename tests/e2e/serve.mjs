@@ -1,6 +1,8 @@
 // Playwright's web server: the built app (server.js) on a fresh PostgreSQL database created for
 // this run (suiftly_test_e2e_*), dropped again when Playwright stops the server.
 import { spawn } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { buildIfStale } from "../../scripts/build-if-stale.mjs";
@@ -24,6 +26,10 @@ buildIfStale({ quiet: true });
 await withAdmin((client) => client.query(`create database "${name}"`));
 const url = new URL(admin);
 url.pathname = `/${name}`;
+// Tests that seed data the way the manager does (tests/e2e/seed-traffic.ts) find the database here.
+const port = process.env.E2E_PORT ?? "3100";
+const databaseFile = path.join(tmpdir(), `suiftly-e2e-${port}.json`);
+writeFileSync(databaseFile, JSON.stringify({ databaseUrl: url.toString() }));
 
 const child = spawn(path.join(root, "node_modules", ".bin", "node"), ["server.js"], {
   cwd: root,
@@ -31,7 +37,7 @@ const child = spawn(path.join(root, "node_modules", ".bin", "node"), ["server.js
   env: {
     ...process.env,
     DATABASE_URL: url.toString(),
-    PORT: process.env.E2E_PORT ?? "3100",
+    PORT: port,
     HOST: "127.0.0.1",
     APP_ENV: "test",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
@@ -51,6 +57,7 @@ process.on("SIGTERM", () => void stop("SIGTERM"));
 process.on("SIGINT", () => void stop("SIGINT"));
 
 const code = await new Promise((resolve) => child.once("exit", (exitCode) => resolve(exitCode)));
+rmSync(databaseFile, { force: true });
 await withAdmin((client) => client.query(`drop database if exists "${name}" with (force)`)).catch((error) =>
   console.error(`could not drop ${name}: ${error.message}`),
 );

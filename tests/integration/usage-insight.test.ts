@@ -151,6 +151,17 @@ describe("usage insight", () => {
     expect(totalRequests(await text(await get("/services/seal/stats?range=30d", alice.jar)))).toBe("163");
   });
 
+  it("shows newly metered traffic right away: the cache turns over with the data", async () => {
+    const dave = await sealCustomer();
+    const page = () => get("/services/seal/stats", dave.jar).then(text).then(totalRequests);
+    await ingestAndMeter([record(dave, thisHour), record(dave, thisHour + 1)]);
+    expect(await page()).toBe("2");
+    await ingestAndMeter([record(dave, thisHour + 2)]);
+    // The cache reads the data version at most once a second.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(await page()).toBe("3");
+  });
+
   it("refuses an unknown range with a 400 that says what is allowed", async () => {
     const response = await get("/services/seal/stats?range=2y", alice.jar);
     expect(response.status).toBe(400);
