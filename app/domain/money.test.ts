@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { dollarsField, formatCents, parseDollarsToCents } from "./money.ts";
+import { dollarsField } from "./billing/forms.ts";
+import { formatCents, parseDollarsToCents } from "./money.ts";
 
 describe("parseDollarsToCents", () => {
   it.each([

@@ -75,7 +75,8 @@ export async function keyChoices(db: Queryable, customerId: number): Promise<Key
 
 export class UnknownKeyFilterError extends Error {}
 
-export async function requestLogPage(
+/** The page query itself (one statement; exposed so its plan can be checked). */
+export function requestLogQuery(
   db: Queryable,
   input: {
     customerId: number;
@@ -86,7 +87,7 @@ export async function requestLogPage(
     now: Date;
     pageSize?: number;
   },
-): Promise<RequestLogPage> {
+) {
   const { filters, customerId } = input;
   const pageSize = input.pageSize ?? LOG_PAGE_SIZE;
   const since = new Date(input.now.getTime() - LOG_RANGES[filters.range].ms);
@@ -120,7 +121,7 @@ export async function requestLogPage(
     conditions.push(readingNewer ? gte(haproxyLogs.ts, cursor.ts) : lte(haproxyLogs.ts, cursor.ts));
   }
 
-  const rows = await db
+  const query = db
     .select({
       id: haproxyLogs.id,
       ts: haproxyLogs.ts,
@@ -143,6 +144,15 @@ export async function requestLogPage(
         : [desc(haproxyLogs.ts), desc(haproxyLogs.id)]),
     )
     .limit(pageSize + 1);
+  return { query, readingNewer, cursor, pageSize };
+}
+
+export async function requestLogPage(
+  db: Queryable,
+  input: Parameters<typeof requestLogQuery>[1],
+): Promise<RequestLogPage> {
+  const { query, readingNewer, cursor, pageSize } = requestLogQuery(db, input);
+  const rows = await query;
 
   const more = rows.length > pageSize;
   const page = rows.slice(0, pageSize);

@@ -7,8 +7,11 @@ export function formatMonthlyFee(cents: number | null): string {
   return cents === null ? "Contact us" : `${formatCents(cents)}/month`;
 }
 
+// Formatters are built once: constructing an Intl formatter costs far more than using one.
+const integer = new Intl.NumberFormat("en-US");
+
 export function formatNumber(value: number): string {
-  return new Intl.NumberFormat("en-US").format(value);
+  return integer.format(value);
 }
 
 export function shortAddress(address: string): string {

@@ -43,12 +43,18 @@ export const haproxyLogs = pgTable(
     ingestedAt: createdAt(),
   },
   (t) => [
-    // The request-log page: newest first per customer, keyset on (ts, id).
-    index("haproxy_logs_customer_ts_id_idx").on(t.customerId, t.ts.desc(), t.id.desc()),
+    // The request-log page: newest first per customer, keyset on (ts, id). NULLS FIRST is what a
+    // plain `order by ts desc` means; an index declared NULLS LAST cannot serve that order even
+    // on NOT NULL columns, and the page would sort every row in the range.
+    index("haproxy_logs_customer_ts_id_idx").on(
+      t.customerId,
+      t.ts.desc().nullsFirst(),
+      t.id.desc().nullsFirst(),
+    ),
     // "Show me the failures": the same order over only the rows that were not served fine, so a
     // 5xx or denied filter reads only matching rows even when they are 1 in 1,000.
     index("haproxy_logs_customer_problems_idx")
-      .on(t.customerId, t.ts.desc(), t.id.desc())
+      .on(t.customerId, t.ts.desc().nullsFirst(), t.id.desc().nullsFirst())
       .where(sql`${t.status} >= 400 or ${t.outcome} <> 'ok'`),
     index("haproxy_logs_batch_idx").on(t.batchId),
   ],
