@@ -6,20 +6,16 @@
 //
 //   npm run bench:vault                  100,000 customers
 //   BENCH_SCALE=0.1 npm run bench:vault  a quick smoke run
+
 import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { monthKey } from "#app/domain/billing/calendar.ts";
 import { fixedClock } from "#app/domain/clock.ts";
+import { renderApiKeysMap } from "#app/domain/edge-maps.ts";
 import { MockSuiGateway } from "#app/domain/mock-sui-gateway.ts";
-import {
-  buildVaultCustomers,
-  encryptVault,
-  renderApiKeysMap,
-  vaultContent,
-  vaultDocument,
-} from "#app/domain/vault.ts";
+import { buildVaultCustomers, encryptVault, vaultContent, vaultDocument } from "#app/domain/vault.ts";
 import { parseEnv } from "#app/lib/env.server.ts";
 import { createLogger } from "#app/lib/logger.server.ts";
 import { queryRows } from "#db/client.ts";

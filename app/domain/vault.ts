@@ -62,8 +62,10 @@ const byNumber = (a: number, b: number) => a - b;
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * Every customer with a running service, with what the edge needs. Suspended customers and
- * disabled services carry no keys; cancelled services are gone.
+ * Every customer with a running service, with what the edge needs. API keys are listed for every
+ * running service, so the edge can tell a key it must refuse (suspended customer or service
+ * turned off: 403) from an unknown one (401); Seal keys only where requests are served.
+ * Cancelled services are gone.
  */
 export async function buildVaultCustomers(db: Queryable): Promise<VaultCustomer[]> {
   const services = await db
@@ -141,13 +143,13 @@ export async function buildVaultCustomers(db: Queryable): Promise<VaultCustomer[
   for (const service of services) {
     const status: VaultStatus =
       service.customerStatus === "suspended" ? "suspended" : service.overdueSince ? "throttled" : "active";
-    const carriesKeys = service.enabled && status !== "suspended";
+    const serving = service.enabled && status !== "suspended";
     const entry: VaultService = {
-      api_keys: carriesKeys ? (keysByService.get(service.id) ?? []).sort(byString) : [],
+      api_keys: (keysByService.get(service.id) ?? []).sort(byString),
       enabled: service.enabled && status !== "suspended",
       ip_allowlist: tierDefinition(service.tier).ipAllowlist ? [...service.ipAllowlist].sort(byString) : [],
       limits: vaultLimits(service.tier, service.burstEnabled, status),
-      seal_keys: carriesKeys
+      seal_keys: serving
         ? (sealsByService.get(service.id) ?? []).sort((a, b) =>
             byNumber(a.derivation_index, b.derivation_index),
           )
@@ -229,19 +231,4 @@ export function encryptVault(json: string, keyHex: string): string {
     iv: iv.toString("base64"),
     tag: cipher.getAuthTag().toString("base64"),
   });
-}
-
-/** HAProxy map: `<sha256(key)> <customer_id>,<service>,<tier>,<guaranteed_rps>,<burst_rps>,<status>`. */
-export function renderApiKeysMap(customers: VaultCustomer[]): string {
-  const lines: string[] = [];
-  for (const customer of customers) {
-    for (const service of customer.services) {
-      for (const hash of service.api_keys) {
-        lines.push(
-          `${hash} ${customer.customer_id},${service.service},${service.tier},${service.limits.guaranteed_rps},${service.limits.burst_rps},${customer.status}`,
-        );
-      }
-    }
-  }
-  return lines.sort(byString).join("\n") + (lines.length ? "\n" : "");
 }

@@ -8,6 +8,8 @@ import type { DatabaseHandle } from "#db/client.ts";
 import { writeBatch } from "./batch-writer.ts";
 import { emptySummary, type IngestSummary } from "./line-source.ts";
 
+export const DEFAULT_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
 export interface SyslogListener {
   port: number;
   /** Lines received so far, and what became of them. */
@@ -25,8 +27,17 @@ export async function startSyslogListener(options: {
   now: () => Date;
   flushIntervalMs?: number;
   maxBufferedLines?: number;
+  /**
+   * Kernel receive buffer to ask for. Datagrams that arrive while the buffer is full are dropped
+   * by the kernel; each small datagram costs about 1 KB of it, so the default 208 KB holds only a
+   * couple of hundred lines — a burst at the edge would lose lines. Capped by net.core.rmem_max.
+   */
+  receiveBufferBytes?: number;
 }): Promise<SyslogListener> {
-  const socket = dgram.createSocket(options.host?.includes(":") ? "udp6" : "udp4");
+  const socket = dgram.createSocket({
+    type: options.host?.includes(":") ? "udp6" : "udp4",
+    recvBufferSize: options.receiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER_BYTES,
+  });
   const summary = emptySummary();
   let buffer: { record: LogRecord; payload: string }[] = [];
   let writing: Promise<void> = Promise.resolve();
@@ -83,7 +94,14 @@ export async function startSyslogListener(options: {
   const timer = setInterval(() => void flush(), options.flushIntervalMs ?? 1_000);
   timer.unref();
   const port = socket.address().port;
-  options.logger.info({ port }, "syslog listener started");
+  const receiveBuffer = socket.getRecvBufferSize();
+  options.logger.info({ port, receiveBuffer }, "syslog listener started");
+  if (receiveBuffer < (options.receiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER_BYTES)) {
+    options.logger.warn(
+      { receiveBuffer, wanted: options.receiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER_BYTES },
+      "syslog receive buffer is smaller than asked (raise net.core.rmem_max): bursts may lose lines",
+    );
+  }
 
   return {
     port,

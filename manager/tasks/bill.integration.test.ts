@@ -1,9 +1,11 @@
 // Recurring billing with a fixed clock: month close, usage threshold, downgrades and cancellations
 // on the 1st, throttle → suspend → pay → restore, catching up missed months, idempotent reruns.
+
 import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { fixedClock } from "#app/domain/clock.ts";
+import { renderApiKeysMap } from "#app/domain/edge-maps.ts";
 import { MockSuiGateway } from "#app/domain/mock-sui-gateway.ts";
 import {
   type Actor,
@@ -242,7 +244,10 @@ describe("unpaid invoices", () => {
     expect((await cycle()).tasks[0]?.detail).toMatchObject({ suspended: 1 });
     vault = (await buildVaultCustomers(deps.db)).find((c) => c.customer_id === customer.customerId);
     expect(vault).toMatchObject({ status: "suspended" });
-    expect(vault?.services[0]?.api_keys).toEqual([]);
+    // Keys stay listed so the edge answers 403 (suspended), and nothing is served.
+    expect(vault?.services[0]?.api_keys.length).toBeGreaterThan(0);
+    expect(vault?.services[0]?.enabled).toBe(false);
+    expect(renderApiKeysMap(vault ? [vault] : [])).toMatch(/,suspended,\d+,[01]\n$/);
 
     // The customer deposits from their wallet (outside the dashboard): the next cycle sees it,
     // retries the invoice, and restores the service.

@@ -133,7 +133,7 @@ function mapLines(expected: ExpectedCustomer[]): string {
     customer.services.flatMap((service) =>
       service.api_keys.map(
         (hash) =>
-          `${hash} ${customer.customer_id},${service.service},${service.tier},${service.limits.guaranteed_rps},${service.limits.burst_rps},${customer.status}`,
+          `${hash} ${customer.customer_id},${service.service},${service.tier},${service.limits.guaranteed_rps},${service.limits.burst_rps},${customer.status === "suspended" || service.enabled ? customer.status : "disabled"},${service.limits.burst_seconds},${service.ip_allowlist.length > 0 ? 1 : 0}`,
       ),
     ),
   );
@@ -164,9 +164,10 @@ beforeAll(async () => {
     serviceType: "seal",
     text: "203.0.113.0/24, 10.0.0.1\n2001:DB8::/32 192.0.2.9",
   });
-  // D: suspended (and overdue) — its registered Seal key and API key must not reach the edge.
+  // D: suspended (and overdue) — its API key is listed so the edge can answer 403, its registered
+  // Seal key is not served.
   const d = await customerWith({ tier: "starter", apiKeys: 1, sealKeys: 1 });
-  // E: Seal Pro turned off — same.
+  // E: Seal Pro turned off — same, with `disabled` in the map.
   const e = await customerWith({ tier: "pro", apiKeys: 2, sealKeys: 1 });
 
   const registrations = await runCycle(cycleDeps({ VAULT_DIR: vaultDir.current }), [
@@ -326,7 +327,7 @@ beforeAll(async () => {
           tier: "starter",
           enabled: false,
           limits: starter,
-          api_keys: [],
+          api_keys: sorted(d.keys.seal ?? []),
           ip_allowlist: [],
           seal_keys: [],
         },
@@ -341,7 +342,7 @@ beforeAll(async () => {
           tier: "pro",
           enabled: false,
           limits: pro,
-          api_keys: [],
+          api_keys: sorted(e.keys.seal ?? []),
           ip_allowlist: [],
           seal_keys: [],
         },
@@ -406,20 +407,45 @@ describe("vault task", () => {
     });
   });
 
-  it("renders api_keys.map: one sorted line per active key the edge accepts", async () => {
+  it("renders api_keys.map: one sorted line per active key, with what the edge must do with it", async () => {
     const map = await readFile(path.join(vaultDir.current, "api_keys.map"), "utf8");
     expect(map).toBe(mapLines(expected));
     const lines = map.trimEnd().split("\n");
     expect(lines).toEqual([...lines].sort());
     for (const line of lines) {
       expect(line).toMatch(
-        /^[0-9a-f]{64} \d+,(seal|grpc),(starter|pro|business),\d+,\d+,(active|throttled)$/,
+        /^[0-9a-f]{64} \d+,(seal|grpc),(starter|pro|business),\d+,\d+,(active|throttled|suspended|disabled),\d+,[01]$/,
       );
     }
     // The throttled customer's keys carry its halved limits and status.
     const throttled = expected.find((customer) => customer.status === "throttled");
     const proKey = throttled?.services.find((service) => service.service === "seal")?.api_keys[0];
-    expect(map).toContain(`${proKey} ${throttled?.customer_id},seal,pro,250,500,throttled\n`);
+    expect(map).toContain(`${proKey} ${throttled?.customer_id},seal,pro,250,500,throttled,10,0\n`);
+    expect(map).toMatch(/,suspended,0,0\n/);
+    expect(map).toMatch(/,seal,pro,500,500,disabled,0,0\n/);
+    expect(await readFile(path.join(vaultDir.current, "maps.format"), "utf8")).toBe("2\n");
+  });
+
+  it("renders the IP allowlist maps: every CIDR, and which services allow it", async () => {
+    const b = expected.find((customer) =>
+      customer.services.some((service) => service.ip_allowlist.length > 0),
+    );
+    const cidrs = await readFile(path.join(vaultDir.current, "ip_allowlist_cidrs.map"), "utf8");
+    expect(cidrs).toBe(
+      [
+        "10.0.0.1/32 10.0.0.1/32",
+        "192.0.2.9/32 192.0.2.9/32",
+        "2001:db8:0:0:0:0:0:0/32 2001:db8:0:0:0:0:0:0/32",
+        "203.0.113.0/24 203.0.113.0/24",
+        "",
+      ].join("\n"),
+    );
+    const pairs = await readFile(path.join(vaultDir.current, "ip_allowlist_pairs.map"), "utf8");
+    expect(pairs.trimEnd().split("\n")).toEqual(
+      ["10.0.0.1/32", "192.0.2.9/32", "2001:db8:0:0:0:0:0:0/32", "203.0.113.0/24"].map(
+        (cidr) => `${cidr}|${b?.customer_id},seal 1`,
+      ),
+    );
   });
 
   it("writes nothing new for the same database state", async () => {

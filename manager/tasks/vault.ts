@@ -1,13 +1,19 @@
 // Vault (spec §7.6): build the vault from the database; write a new version only when the content
 // hash changes; write atomically (temp file, fsync, rename, fsync the directory); render the
-// HAProxy map beside it; record the version in `vault_versions`.
-import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+// HAProxy maps beside it (app/domain/edge-maps.ts); record the version in `vault_versions`.
+import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { desc } from "drizzle-orm";
 import {
+  EDGE_MAP_FILES,
+  EDGE_MAPS_FORMAT,
+  renderAllowlistMaps,
+  renderApiKeysMap,
+} from "#app/domain/edge-maps.ts";
+import {
   buildVaultCustomers,
   encryptVault,
-  renderApiKeysMap,
+  type VaultCustomer,
   vaultContent,
   vaultDocument,
   vaultFileName,
@@ -37,6 +43,23 @@ export async function writeFileAtomic(filePath: string, content: string): Promis
   }
 }
 
+async function readText(filePath: string): Promise<string | null> {
+  try {
+    return (await readFile(filePath, "utf8")).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** The HAProxy maps, then the marker saying which format they are in. */
+async function writeEdgeMaps(vaultDir: string, customers: VaultCustomer[]): Promise<void> {
+  const allowlist = renderAllowlistMaps(customers);
+  await writeFileAtomic(path.join(vaultDir, EDGE_MAP_FILES.apiKeys), renderApiKeysMap(customers));
+  await writeFileAtomic(path.join(vaultDir, EDGE_MAP_FILES.allowlistCidrs), allowlist.cidrs);
+  await writeFileAtomic(path.join(vaultDir, EDGE_MAP_FILES.allowlistPairs), allowlist.pairs);
+  await writeFileAtomic(path.join(vaultDir, EDGE_MAP_FILES.format), `${EDGE_MAPS_FORMAT}\n`);
+}
+
 async function exists(filePath: string): Promise<boolean> {
   try {
     await stat(filePath);
@@ -57,7 +80,17 @@ export const vaultTask: ManagerTask = {
     const unchanged =
       last !== undefined && last.contentHash === content.contentHash && last.encrypted === encryption;
     if (last && unchanged && (await exists(path.join(env.vaultDir, last.fileName)))) {
-      return { written: false, seq: last.seq, contentHash: last.contentHash, customers: customers.length };
+      // Same content: the maps only need writing if they are missing or in an older format.
+      const mapsCurrent =
+        (await readText(path.join(env.vaultDir, EDGE_MAP_FILES.format))) === EDGE_MAPS_FORMAT;
+      if (!mapsCurrent) await writeEdgeMaps(env.vaultDir, customers);
+      return {
+        written: false,
+        seq: last.seq,
+        contentHash: last.contentHash,
+        customers: customers.length,
+        ...(mapsCurrent ? {} : { mapsRewritten: true }),
+      };
     }
     // Unchanged content whose file went missing is rewritten under the same version; turning
     // encryption on or off writes a new version of the same content.
@@ -65,8 +98,9 @@ export const vaultTask: ManagerTask = {
     const document = vaultDocument(content, seq);
     const fileName = vaultFileName(seq);
     const body = env.vaultKey ? encryptVault(document.json, env.vaultKey) : document.json;
+    // The maps first, the vault file last: whoever sees a new version finds its maps in place.
+    await writeEdgeMaps(env.vaultDir, customers);
     await writeFileAtomic(path.join(env.vaultDir, fileName), body);
-    await writeFileAtomic(path.join(env.vaultDir, "api_keys.map"), renderApiKeysMap(customers));
     await db
       .insert(vaultVersions)
       .values({
