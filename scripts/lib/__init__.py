@@ -1,0 +1,1 @@
+"""Helpers shared by the operations scripts (provision, deploy, backup, restore)."""
