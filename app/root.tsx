@@ -15,6 +15,7 @@ import { walletSummary } from "./domain/billing/overview.ts";
 import { SERVICES } from "./domain/catalog.ts";
 import { serviceStates } from "./domain/dashboard.ts";
 import { getViewer, sessionMiddleware } from "./lib/auth.server.ts";
+import { customerSnapshot } from "./lib/customer-snapshot.server.ts";
 import { flashMiddleware, getFlash } from "./lib/flash.server.ts";
 import { isHttpError } from "./lib/http-errors.server.ts";
 import { useNonce } from "./lib/nonce.tsx";
@@ -70,8 +71,8 @@ export async function loader({ request, context }: Route.LoaderArgs): Promise<Sh
   const theme = themeFromCookieHeader(request.headers.get("cookie"));
   const viewer = getViewer(context);
   const flash = getFlash(context);
-  const { db } = getServices(context);
-  const states = viewer ? await serviceStates(db, viewer.customerId) : new Map();
+  const snapshot = viewer ? await customerSnapshot({ request, context }, viewer) : null;
+  const states = snapshot ? serviceStates(snapshot) : new Map();
   const services: SidebarService[] = SERVICES.map((service) => {
     const state = states.get(service.type);
     return {
@@ -80,13 +81,18 @@ export async function loader({ request, context }: Route.LoaderArgs): Promise<Sh
       status: !service.available ? "coming_soon" : !state || state === "cancelled" ? "not_configured" : state,
     };
   });
-  if (!viewer) return { theme, services, wallet: null, banners: null, flash };
-  const summary = await walletSummary(db, viewer.customerId);
+  if (!viewer || !snapshot) return { theme, services, wallet: null, banners: null, flash };
+  const summary = walletSummary(snapshot);
   return {
     theme,
     services,
     flash,
-    wallet: { address: viewer.address, balanceCents: summary.balanceCents, recent: summary.recent },
+    wallet: {
+      address: viewer.address,
+      balanceCents: summary.balanceCents,
+      // What the wallet menu lists of each entry.
+      recent: summary.recent.map(({ id, kind, amountCents }) => ({ id, kind, amountCents })),
+    },
     banners: {
       lowBalance: summary.lowBalance,
       balanceCents: summary.balanceCents,

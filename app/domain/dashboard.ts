@@ -2,13 +2,12 @@
 // state, the last 24 hours of requests and success rate, this month's cost, and what needs the
 // customer's attention.
 import { and, eq, gte, sql } from "drizzle-orm";
-import { type Queryable, queryRows } from "#db/client.ts";
+import type { Queryable } from "#db/client.ts";
 import { usageHourly } from "#db/schema/index.ts";
-import { monthStart } from "./billing/calendar.ts";
-import { chargesByServiceSince } from "./billing/overview.ts";
 import { unbilledUsage } from "./billing/subscriptions.ts";
 import { SERVICES, type ServiceType, serviceDefinition } from "./catalog.ts";
-import { type DisplayState, displayState, listServices } from "./services.ts";
+import { type CustomerSnapshot, snapshotInventory } from "./customer-snapshot.ts";
+import { type DisplayState, displayState } from "./services.ts";
 import { usageValueCents } from "./usage.ts";
 
 /** Server errors above this share of the last 24 hours' requests raise a dashboard warning. */
@@ -42,12 +41,9 @@ export interface DashboardUsage {
   unbilled: { service: ServiceType; requests: number }[];
 }
 
-export async function serviceStates(
-  db: Queryable,
-  customerId: number,
-): Promise<Map<ServiceType, DisplayState>> {
-  const rows = await listServices(db, customerId);
-  return new Map(rows.map((row) => [row.serviceType, displayState(row)]));
+/** Each configured service's state as people see it (the sidebar's dots). */
+export function serviceStates(snapshot: CustomerSnapshot): Map<ServiceType, DisplayState> {
+  return new Map(snapshot.services.map((row) => [row.serviceType, displayState(row)]));
 }
 
 export async function dashboardUsage(db: Queryable, customerId: number, now: Date): Promise<DashboardUsage> {
@@ -76,25 +72,13 @@ export async function dashboardUsage(db: Queryable, customerId: number, now: Dat
   };
 }
 
-export async function dashboardSummary(
-  db: Queryable,
-  customerId: number,
-  now: Date,
+export function dashboardSummary(
+  snapshot: CustomerSnapshot,
+  /** Paid charges since the month start, by service (monthCharges). */
+  costs: readonly { serviceType: string | null; cents: number }[],
   usage: DashboardUsage,
-): Promise<{ services: ServiceSummary[]; warnings: DashboardWarning[] }> {
-  const rows = await listServices(db, customerId);
-  const costs = await chargesByServiceSince(db, customerId, monthStart(now));
-  const keys = await queryRows<{ service_type: ServiceType; api_keys: number; seal_keys: number }>(
-    db,
-    sql`select si.service_type,
-               (select count(*)::int from api_keys k
-                 where k.service_instance_id = si.id and k.revoked_at is null and k.deleted_at is null) as api_keys,
-               (select count(*)::int from seal_keys s
-                 where s.service_instance_id = si.id and s.state <> 'revoked') as seal_keys
-          from service_instances si
-         where si.customer_id = ${customerId} and si.state <> 'cancelled'`,
-  );
-
+): { services: ServiceSummary[]; warnings: DashboardWarning[] } {
+  const rows = snapshot.services;
   const warnings: DashboardWarning[] = [];
   const services = SERVICES.map((definition) => {
     const row = rows.find((candidate) => candidate.serviceType === definition.type);
@@ -107,7 +91,8 @@ export async function dashboardSummary(
     const charged = costs.find((candidate) => candidate.serviceType === definition.type)?.cents ?? 0;
 
     const href = `/services/${definition.type}`;
-    const inventory = keys.find((candidate) => candidate.service_type === definition.type);
+    // Keys of a configured service that is not cancelled: active API keys, Seal keys not revoked.
+    const inventory = row && row.state !== "cancelled" ? snapshotInventory(snapshot, row.id) : undefined;
     if (state === "disabled") {
       warnings.push({
         service: definition.type,
@@ -125,7 +110,7 @@ export async function dashboardSummary(
       });
     }
     if (inventory && state !== "cancelled") {
-      if (inventory.api_keys === 0) {
+      if (inventory.apiKeys === 0) {
         warnings.push({
           service: definition.type,
           message: `${definition.name} has no active API key, so no request can reach it.`,
@@ -133,7 +118,7 @@ export async function dashboardSummary(
           action: "Create one",
         });
       }
-      if (serviceDefinition(definition.type).hasSealKeys && inventory.seal_keys === 0) {
+      if (serviceDefinition(definition.type).hasSealKeys && inventory.sealKeys === 0) {
         warnings.push({
           service: definition.type,
           message: `${definition.name} has no Seal key yet.`,

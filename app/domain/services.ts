@@ -98,19 +98,36 @@ export function liveSealKeys(inventory: ServiceInventory): SealKeyWithPackages[]
   return inventory.sealKeys.filter((key) => key.state !== "revoked");
 }
 
-/** What the service costs now, by what exists: active API keys, live Seal keys and their packages. */
-export function pricingConfig(
-  service: Pick<ServiceRow, "tier" | "burstEnabled">,
-  inventory: ServiceInventory,
-  overrides: Partial<ServiceConfigForPricing> = {},
-): ServiceConfigForPricing {
+/** What pricing counts in a service's configuration: active API keys, live Seal keys and their packages. */
+export interface InventoryCounts {
+  apiKeys: number;
+  sealKeys: number;
+  /** Packages on each live Seal key. */
+  packagesPerKey: number[];
+}
+
+export function inventoryCounts(inventory: ServiceInventory): InventoryCounts {
   const live = liveSealKeys(inventory);
   return {
-    tier: service.tier,
-    burstEnabled: service.burstEnabled,
     apiKeys: activeApiKeys(inventory).length,
     sealKeys: live.length,
     packagesPerKey: live.map((key) => key.packages.length),
+  };
+}
+
+/** What the service costs now, by what exists: active API keys, live Seal keys and their packages. */
+export function pricingConfig(
+  service: Pick<ServiceRow, "tier" | "burstEnabled">,
+  inventory: ServiceInventory | InventoryCounts,
+  overrides: Partial<ServiceConfigForPricing> = {},
+): ServiceConfigForPricing {
+  const counts = "packagesPerKey" in inventory ? inventory : inventoryCounts(inventory);
+  return {
+    tier: service.tier,
+    burstEnabled: service.burstEnabled,
+    apiKeys: counts.apiKeys,
+    sealKeys: counts.sealKeys,
+    packagesPerKey: counts.packagesPerKey,
     ...overrides,
   };
 }

@@ -3,10 +3,11 @@ import { StatusDot, statusLabel } from "#app/components/layout/status-dot.tsx";
 import { Alert } from "#app/components/ui/alert.tsx";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "#app/components/ui/card.tsx";
 import { PageHeader } from "#app/components/ui/page-header.tsx";
-import { monthToDateCharged } from "#app/domain/billing/overview.ts";
+import { monthCharges } from "#app/domain/billing/overview.ts";
 import { SERVICES, type TierId, tierDefinition } from "#app/domain/catalog.ts";
 import { dashboardSummary, dashboardUsage } from "#app/domain/dashboard.ts";
 import { getViewer } from "#app/lib/auth.server.ts";
+import { customerSnapshot } from "#app/lib/customer-snapshot.server.ts";
 import { formatCents, formatNumber } from "#app/lib/format.ts";
 import { getServices } from "#app/lib/services.server.ts";
 import type { loader as rootLoader } from "../root.tsx";
@@ -14,7 +15,7 @@ import type { Route } from "./+types/dashboard";
 
 export const meta = () => [{ title: "Dashboard · Suiftly" }];
 
-export async function loader({ context }: Route.LoaderArgs) {
+export async function loader({ request, context }: Route.LoaderArgs) {
   const viewer = getViewer(context);
   if (!viewer) {
     // Demo mode: the real catalog, nothing configured.
@@ -38,18 +39,20 @@ export async function loader({ context }: Route.LoaderArgs) {
   }
   const { db, clock, cache } = getServices(context);
   const now = clock.now();
-  // Usage is written by the manager every few minutes: served from the per-customer cache.
-  const usage = await cache.fetch(viewer.customerId, "dashboard:usage", () =>
-    dashboardUsage(db, viewer.customerId, now),
-  );
-  const { services, warnings } = await dashboardSummary(db, viewer.customerId, now, usage);
+  const [snapshot, usage, charges] = await Promise.all([
+    customerSnapshot({ request, context }, viewer),
+    // Usage is written by the manager every few minutes: served from the per-customer cache.
+    cache.fetch(viewer.customerId, "dashboard:usage", () => dashboardUsage(db, viewer.customerId, now)),
+    monthCharges(db, viewer.customerId, now),
+  ]);
+  const { services, warnings } = dashboardSummary(snapshot, charges.chargesByService, usage);
   // Balance and next month's fees come from the root loader (the header shows them too).
   return {
     address: viewer.address,
     services,
     warnings,
     money: {
-      monthToDateCents: await monthToDateCharged(db, viewer.customerId, now),
+      monthToDateCents: charges.monthToDateCents,
       pendingUsageCents: services.reduce((sum, service) => sum + service.pendingUsageCents, 0),
     },
   };

@@ -12,6 +12,7 @@ import { Button } from "#app/components/ui/button.tsx";
 import { Card, CardContent } from "#app/components/ui/card.tsx";
 import { FieldError } from "#app/components/ui/field-error.tsx";
 import { SERVICES } from "#app/domain/catalog.ts";
+import { snapshotKeyChoices, snapshotService } from "#app/domain/customer-snapshot.ts";
 import {
   DEFAULT_LOG_RANGE,
   LOG_RANGE_IDS,
@@ -22,13 +23,12 @@ import {
 } from "#app/domain/request-log-filters.ts";
 import {
   type KeyChoice,
-  keyChoices,
   type RequestLogEntry,
   requestLogPage,
   UnknownKeyFilterError,
 } from "#app/domain/request-logs.ts";
-import { findService } from "#app/domain/services.ts";
 import { getViewer } from "#app/lib/auth.server.ts";
+import { customerSnapshot } from "#app/lib/customer-snapshot.server.ts";
 import { formatBytes, formatNumber, formatTimestamp } from "#app/lib/format.ts";
 import { getServices } from "#app/lib/services.server.ts";
 import { LOG_OUTCOMES } from "#db/schema/values.ts";
@@ -85,9 +85,10 @@ export async function loader({ params, request, context }: Route.LoaderArgs) {
     };
   }
   const { db, clock } = getServices(context);
-  const service = await findService(db, viewer.customerId, serviceType);
+  const snapshot = await customerSnapshot({ request, context }, viewer);
+  const service = snapshotService(snapshot, serviceType);
   if (!service || service.state === "cancelled") throw redirect(`/services/${serviceType}`);
-  const keys = await keyChoices(db, viewer.customerId);
+  const keys = snapshotKeyChoices(snapshot);
   const empty = { entries: [], older: null, newer: null };
 
   const submission = parseWithZod(url.searchParams, { schema: logFiltersSchema });

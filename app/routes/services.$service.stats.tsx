@@ -8,7 +8,7 @@ import { EmptyState } from "#app/components/empty-state.tsx";
 import { SectionError } from "#app/components/route-error.tsx";
 import { Alert } from "#app/components/ui/alert.tsx";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "#app/components/ui/card.tsx";
-import { findService } from "#app/domain/services.ts";
+import { snapshotService } from "#app/domain/customer-snapshot.ts";
 import { serviceStats } from "#app/domain/usage-stats.server.ts";
 import {
   DEFAULT_STATS_RANGE,
@@ -21,6 +21,7 @@ import {
   STATS_RANGES,
 } from "#app/domain/usage-stats.ts";
 import { getViewer } from "#app/lib/auth.server.ts";
+import { customerSnapshot } from "#app/lib/customer-snapshot.server.ts";
 import {
   bucketLabels,
   formatBytes,
@@ -49,7 +50,7 @@ export async function loader({ params, request, context }: Route.LoaderArgs) {
   if (!viewer) {
     return { demo: true, serviceType, range, stats: foldUsage(demoHourlyUsage(range, now), range, now) };
   }
-  const service = await findService(db, viewer.customerId, serviceType);
+  const service = snapshotService(await customerSnapshot({ request, context }, viewer), serviceType);
   if (!service || service.state === "cancelled") throw redirect(`/services/${serviceType}`);
   const stats: ServiceStats = await cache.fetch(viewer.customerId, `stats:${serviceType}:${range}`, () =>
     serviceStats(db, viewer.customerId, serviceType, range, now),

@@ -6,16 +6,10 @@ import { Alert } from "#app/components/ui/alert.tsx";
 import { Badge } from "#app/components/ui/badge.tsx";
 import { Button } from "#app/components/ui/button.tsx";
 import { type ServiceType, serviceDefinition, tierDefinition } from "#app/domain/catalog.ts";
-import {
-  activeApiKeys,
-  displayState,
-  findService,
-  liveSealKeys,
-  scheduledChangesOf,
-  serviceInventory,
-} from "#app/domain/services.ts";
+import { snapshotInventory, snapshotService } from "#app/domain/customer-snapshot.ts";
+import { displayState, scheduledChangesOf } from "#app/domain/services.ts";
 import { getViewer } from "#app/lib/auth.server.ts";
-import { getServices } from "#app/lib/services.server.ts";
+import { customerSnapshot } from "#app/lib/customer-snapshot.server.ts";
 import { cn } from "#app/lib/utils.ts";
 import type { Route } from "./+types/services.$service";
 
@@ -34,7 +28,7 @@ export const meta = ({ params }: Route.MetaArgs) => {
   ];
 };
 
-export async function loader({ params, context }: Route.LoaderArgs) {
+export async function loader({ params, request, context }: Route.LoaderArgs) {
   const serviceType = serviceTypeParam(params.service);
   const definition = serviceDefinition(serviceType);
   const viewer = getViewer(context);
@@ -45,10 +39,10 @@ export async function loader({ params, context }: Route.LoaderArgs) {
     hasSealKeys: definition.hasSealKeys,
   };
   if (!viewer) return { ...base, signedIn: false as const, state: "not_configured" as const, service: null };
-  const { db } = getServices(context);
-  const service = await findService(db, viewer.customerId, serviceType);
+  const snapshot = await customerSnapshot({ request, context }, viewer);
+  const service = snapshotService(snapshot, serviceType);
   if (!service) return { ...base, signedIn: true as const, state: "not_configured" as const, service: null };
-  const inventory = await serviceInventory(db, service.id);
+  const inventory = snapshotInventory(snapshot, service.id);
   return {
     ...base,
     signedIn: true as const,
@@ -59,8 +53,8 @@ export async function loader({ params, context }: Route.LoaderArgs) {
       enabled: service.enabled,
       cancelEffectiveAt: service.cancelEffectiveAt,
       scheduled: scheduledChangesOf(service),
-      activeApiKeys: activeApiKeys(inventory).length,
-      liveSealKeys: liveSealKeys(inventory).length,
+      activeApiKeys: inventory.apiKeys,
+      liveSealKeys: inventory.sealKeys,
     },
   };
 }

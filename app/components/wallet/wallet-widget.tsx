@@ -7,7 +7,7 @@ import { formatCents, shortAddress } from "#app/lib/format.ts";
 export interface WalletWidgetData {
   address: string;
   balanceCents: number;
-  recent: { id: number; kind: string; amountCents: number; executedAt: string | Date }[];
+  recent: { id: number; kind: string; amountCents: number }[];
 }
 
 const KIND_LABEL: Record<string, string> = {

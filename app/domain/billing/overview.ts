@@ -2,7 +2,7 @@
 // balance, month-to-date charged, pending usage, the spending limit, last month's total and the
 // next scheduled charge.
 import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
-import type { Queryable } from "#db/client.ts";
+import { type Queryable, queryRows } from "#db/client.ts";
 import {
   billingLineItems,
   billingRecords,
@@ -10,10 +10,12 @@ import {
   escrowAccounts,
   escrowTransactions,
 } from "#db/schema/index.ts";
+import type { ServiceType } from "../catalog.ts";
+import { type CustomerSnapshot, snapshotInventory } from "../customer-snapshot.ts";
 import { sumLines } from "../pricing.ts";
 import { usageValueCents } from "../usage.ts";
 import { monthStart, nextMonthStart, previousMonthStart } from "./calendar.ts";
-import { upcomingMonthlyFees } from "./fees.ts";
+import { monthlyFeeLines, upcomingMonthlyFees } from "./fees.ts";
 import { unbilledUsage } from "./subscriptions.ts";
 
 /** The customer is warned when the balance drops under this (spec §4 banners). */
@@ -139,30 +141,51 @@ export async function recentLedger(db: Queryable, customerId: number, limit: num
 }
 
 /** The small summary the header's wallet widget and the banners need on every page. */
-export async function walletSummary(db: Queryable, customerId: number) {
-  const [account] = await db
-    .select({ balanceCents: escrowAccounts.balanceCents })
-    .from(escrowAccounts)
-    .where(eq(escrowAccounts.customerId, customerId));
-  const [customer] = await db
-    .select({ paymentOverdueSince: customers.paymentOverdueSince, status: customers.status })
-    .from(customers)
-    .where(eq(customers.customerId, customerId));
-  const [due] = await db
-    .select({ cents: sql<string>`coalesce(sum(${billingRecords.amountCents}), 0)` })
-    .from(billingRecords)
-    .where(and(eq(billingRecords.customerId, customerId), eq(billingRecords.status, "failed")));
-  const upcoming = sumLines(await upcomingMonthlyFees(db, customerId));
-  const balanceCents = account?.balanceCents ?? 0;
+export function walletSummary(snapshot: CustomerSnapshot) {
+  const upcoming = sumLines(
+    monthlyFeeLines(snapshot.services, (serviceId) => snapshotInventory(snapshot, serviceId)),
+  );
+  const { balanceCents, hasEscrowAccount } = snapshot;
   return {
-    hasEscrowAccount: Boolean(account),
+    hasEscrowAccount,
     balanceCents,
     nextMonthFeesCents: upcoming,
     lowBalance:
-      Boolean(account || upcoming > 0) && (balanceCents < LOW_BALANCE_CENTS || balanceCents < upcoming),
-    amountDueCents: Number(due?.cents ?? 0),
-    paymentOverdueSince: customer?.paymentOverdueSince ?? null,
-    suspended: customer?.status === "suspended",
-    recent: await recentLedger(db, customerId, 3),
+      (hasEscrowAccount || upcoming > 0) && (balanceCents < LOW_BALANCE_CENTS || balanceCents < upcoming),
+    amountDueCents: snapshot.amountDueCents,
+    paymentOverdueSince: snapshot.paymentOverdueSince,
+    suspended: snapshot.status === "suspended",
+    recent: snapshot.recentLedger,
+  };
+}
+
+/**
+ * What the dashboard shows of this month's charges, in one statement: the paid total of the UTC
+ * month of `now` (monthToDateCharged) and the paid charges since its start by service
+ * (chargesByServiceSince).
+ */
+export async function monthCharges(db: Queryable, customerId: number, now: Date) {
+  const from = monthStart(now);
+  const [row] = await queryRows<{
+    month_to_date: string;
+    by_service: { serviceType: ServiceType | null; cents: number | string }[];
+  }>(
+    db,
+    sql`select (select coalesce(sum(r.amount_cents), 0) from billing_records r
+                 where r.customer_id = ${customerId} and r.status = 'paid'
+                   and r.paid_at >= ${from} and r.paid_at < ${nextMonthStart(now)}) as month_to_date,
+               (select coalesce(json_agg(json_build_object('serviceType', x.service_type, 'cents', x.cents)
+                                         order by x.service_type), '[]'::json)
+                  from (select li.service_type, sum(li.amount_cents) as cents
+                          from billing_line_items li join billing_records r on r.id = li.invoice_id
+                         where r.customer_id = ${customerId} and r.status = 'paid' and r.paid_at >= ${from}
+                         group by li.service_type) x) as by_service`,
+  );
+  return {
+    monthToDateCents: Number(row?.month_to_date ?? 0),
+    chargesByService: (row?.by_service ?? []).map((entry) => ({
+      serviceType: entry.serviceType,
+      cents: Number(entry.cents),
+    })),
   };
 }
