@@ -46,6 +46,11 @@ const rawEnvSchema = z.object({
   /** Run the manager schedule inside the web server; default: only in embedded (PGlite) mode. */
   MANAGER_IN_PROCESS: z.enum(["auto", "true", "false"]).default("auto"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** The deployed release (set by scripts/deploy.py); reported by /health so deploys can verify it. */
+  SUIFTLY_RELEASE: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, "letters, digits, dot, dash or underscore (at most 64)")
+    .optional(),
   /** Number of proxies (HAProxy) in front of the app whose X-Forwarded-For is trusted. */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
   /** Session lifetimes (spec §6: 15 minutes and 7 days); shorter values are for tests. */
@@ -93,6 +98,7 @@ export type Env = {
   managerCron: string;
   managerInProcess: boolean;
   logLevel: z.infer<typeof rawEnvSchema>["LOG_LEVEL"];
+  release: string | null;
   trustProxyHops: number;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
@@ -165,6 +171,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     managerCron: raw.MANAGER_CRON,
     managerInProcess,
     logLevel: raw.LOG_LEVEL,
+    release: raw.SUIFTLY_RELEASE ?? null,
     trustProxyHops: raw.TRUST_PROXY_HOPS,
     accessTokenTtlSeconds: raw.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: raw.REFRESH_TOKEN_TTL_SECONDS,

@@ -7,7 +7,7 @@ import type { Route } from "./+types/health";
 const DATABASE_TIMEOUT_MS = 2_000;
 
 export async function loader({ context }: Route.LoaderArgs) {
-  const { database, logger } = getServices(context);
+  const { database, logger, env } = getServices(context);
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -21,6 +21,7 @@ export async function loader({ context }: Route.LoaderArgs) {
       {
         status: "ok",
         database: { status: "ok", kind: database.kind, latencyMs: Math.round(performance.now() - started) },
+        release: env.release,
         time: new Date().toISOString(),
       },
       { headers: { "Cache-Control": "no-store" } },
@@ -31,6 +32,7 @@ export async function loader({ context }: Route.LoaderArgs) {
       {
         status: "error",
         database: { status: "unreachable", kind: database.kind, error: "database unreachable" },
+        release: env.release,
         time: new Date().toISOString(),
       },
       { status: 503, headers: { "Cache-Control": "no-store" } },

@@ -26,6 +26,11 @@ class Host:
     roles: tuple[str, ...]
     ssh_user: str = "root"
     ssh_port: int = 22
+    # Per-host overrides of [app] (several "hosts" on one machine: staging, tests).
+    port: int | None = None
+    root: str | None = None
+    pm2_home: str | None = None
+    env_file: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -65,6 +70,9 @@ class Config:
     # temporary directory so provisioning localhost never touches the real /etc.
     fs_root: str = "/"
     extra: dict = field(default_factory=dict)
+    # [database] admin_url: a superuser connection for provision-server.py (creating the app's
+    # role and database); empty = psql as the postgres user over the db host's local socket.
+    database_admin_url: str = ""
 
     def hosts_with(self, role: str) -> list[Host]:
         return [host for host in self.hosts if role in host.roles]
@@ -74,6 +82,18 @@ class Config:
             if host.name == name or host.address == name:
                 return host
         raise ConfigError(f"no host named {name!r} in {self.path} (known: {', '.join(h.name for h in self.hosts)})")
+
+    def port_of(self, host: Host) -> int:
+        return host.port or self.app.port
+
+    def root_of(self, host: Host) -> str:
+        return self.on_host(host.root or self.app.root)
+
+    def env_file_of(self, host: Host) -> str:
+        return self.on_host(host.env_file or self.app.env_file)
+
+    def pm2_home_of(self, host: Host) -> str:
+        return self.on_host(host.pm2_home or self.app.pm2_home or os.path.join(self.app.data_dir, "pm2"))
 
     def on_host(self, path: str) -> str:
         """A path on the target host, under fs_root."""
@@ -118,6 +138,10 @@ def load_config(path: str) -> Config:
                 roles=roles,
                 ssh_user=str(entry.get("ssh_user", "root")),
                 ssh_port=int(entry.get("ssh_port", 22)),
+                port=int(entry["port"]) if "port" in entry else None,
+                root=str(entry["root"]) if "root" in entry else None,
+                pm2_home=str(entry["pm2_home"]) if "pm2_home" in entry else None,
+                env_file=str(entry["env_file"]) if "env_file" in entry else None,
             )
         )
     if not hosts:
@@ -137,4 +161,5 @@ def load_config(path: str) -> Config:
         database_url=database_url,
         backup=backup,
         fs_root=str(raw.get("fs_root", "/")),
+        database_admin_url=str(raw.get("database", {}).get("admin_url", "")),
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shlex
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 
 from .config import Host
@@ -57,11 +58,28 @@ class Runner:
         if self.dry_run:
             return ""
         prefix = "".join(f"{key}={shlex.quote(value)} " for key, value in (env or {}).items())
+        started = time.monotonic()
         result = subprocess.run(
             self._argv(prefix + command), capture_output=True, text=True, timeout=timeout
         )
+        if self.verbose and time.monotonic() - started >= 1:
+            print(f"[{self.host.name}]   took {time.monotonic() - started:.1f} s", flush=True)
         if result.returncode != 0:
             raise CommandFailed(self.host.name, command, result.returncode, result.stdout + result.stderr)
+        return result.stdout
+
+    def run_input(self, command: str, data: str, shown: str | None = None, timeout: float = 1800) -> str:
+        """Like run(), with `data` on the command's standard input, so file contents and SQL that
+        carry secrets stay off command lines; `shown` is printed (and reported) instead of the
+        command when the command itself carries one."""
+        label = shown or command
+        if self.verbose:
+            print(f"[{self.host.name}] {'would run' if self.dry_run else '$'} {label}", flush=True)
+        if self.dry_run:
+            return ""
+        result = subprocess.run(self._argv(command), input=data, capture_output=True, text=True, timeout=timeout)
+        if result.returncode != 0:
+            raise CommandFailed(self.host.name, label, result.returncode, result.stdout + result.stderr)
         return result.stdout
 
 
