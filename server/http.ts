@@ -1,13 +1,14 @@
 // The HTTP layer around React Router: request ids and access logs, compression, static files
 // with long-lived caching for fingerprinted assets, and the services handed to every route.
 import { randomBytes, randomUUID } from "node:crypto";
+import { type Dirent, readdirSync } from "node:fs";
 import path from "node:path";
-import { createRequestHandler } from "@react-router/express";
 import compression from "compression";
 import express from "express";
 import helmet from "helmet";
 import { RouterContextProvider, type ServerBuild } from "react-router";
 import { type AppServices, requestContext, servicesContext } from "#app/lib/services.server.ts";
+import { createRequestHandler } from "./request-handler.ts";
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,128}$/;
 
@@ -73,8 +74,14 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       fallthrough: false,
     }),
   );
-  // Other public files (favicon, robots.txt) may change between deploys: cache briefly.
-  app.use(express.static(clientDir, { maxAge: "1h", index: false, redirect: false }));
+  // Other public files (favicon, robots.txt) may change between deploys: cache briefly. They are
+  // listed once at start, so a page request costs no filesystem lookup.
+  const publicFiles = listPublicFiles(clientDir);
+  const servePublic = express.static(clientDir, { maxAge: "1h", index: false, redirect: false });
+  app.use((req, res, next) => {
+    if (publicFiles.has(decodedPath(req.path))) servePublic(req, res, next);
+    else next();
+  });
 
   app.use(
     createRequestHandler({
@@ -100,6 +107,35 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       draining = true;
     },
   };
+}
+
+/**
+ * URL paths of the files in the client build outside /assets (what `public/` holds: favicon,
+ * robots.txt, …). The build does not change while the server runs.
+ */
+function listPublicFiles(clientDir: string): Set<string> {
+  const files = new Set<string>();
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(clientDir, { recursive: true, withFileTypes: true });
+  } catch {
+    return files;
+  }
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const relative = path.relative(clientDir, path.join(entry.parentPath, entry.name)).split(path.sep);
+    if (relative[0] === "assets" || relative.some((part) => part.startsWith("."))) continue;
+    files.add(`/${relative.join("/")}`);
+  }
+  return files;
+}
+
+function decodedPath(requestPath: string): string {
+  try {
+    return decodeURIComponent(requestPath);
+  } catch {
+    return requestPath;
+  }
 }
 
 const FULLNODES: Record<string, string> = {
