@@ -6,10 +6,11 @@
 // Both travel in HttpOnly, SameSite=Lax cookies (Secure in production). An expired access token
 // with a valid refresh token is renewed inside the same request.
 import { createHash, hkdfSync, randomBytes, randomUUID } from "node:crypto";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import { LRUCache } from "lru-cache";
 import { recordActivity } from "#app/domain/activity.ts";
-import type { Queryable } from "#db/client.ts";
+import type { Database, Queryable } from "#db/client.ts";
 import { customers, sessions } from "#db/schema/index.ts";
 import { readCookie, serializeCookie } from "./cookies.ts";
 import type { Env } from "./env.server.ts";
@@ -64,9 +65,27 @@ async function signAccessToken(env: Env, viewer: Viewer, now: Date): Promise<str
 
 type AccessCheck = { status: "valid"; viewer: Viewer } | { status: "expired" } | { status: "invalid" };
 
+/**
+ * Access tokens this process has already verified (signature and claims), with the key that
+ * verified them and their expiry. A token never changes, so checking its signature again on every
+ * request proves nothing new: only its expiry is checked again, against the request's clock.
+ * Revocation is not cached: every request still asks the database (resolveSession).
+ */
+const verifiedTokens = new LRUCache<string, { key: Uint8Array; viewer: Viewer; expiresAtMs: number }>({
+  max: 10_000,
+});
+
 async function verifyAccessToken(env: Env, token: string, now: Date): Promise<AccessCheck> {
+  const key = accessTokenKey(env.sessionSecret);
+  const known = verifiedTokens.get(token);
+  if (known && known.key === key) {
+    // As jose: expired once `exp` (whole seconds) is not after the current second.
+    if (now.getTime() < known.expiresAtMs) return { status: "valid", viewer: { ...known.viewer } };
+    verifiedTokens.delete(token);
+    return { status: "expired" };
+  }
   try {
-    const { payload } = await jwtVerify(token, accessTokenKey(env.sessionSecret), {
+    const { payload } = await jwtVerify(token, key, {
       algorithms: ["HS256"],
       issuer: ISSUER,
       audience: AUDIENCE,
@@ -83,10 +102,15 @@ async function verifyAccessToken(env: Env, token: string, now: Date): Promise<Ac
     ) {
       return { status: "invalid" };
     }
-    return {
-      status: "valid",
-      viewer: { customerId, address: payload.addr, sessionId: payload.sid, familyId: payload.fam },
+    const viewer: Viewer = {
+      customerId,
+      address: payload.addr,
+      sessionId: payload.sid,
+      familyId: payload.fam,
     };
+    if (typeof payload.exp === "number")
+      verifiedTokens.set(token, { key, viewer: { ...viewer }, expiresAtMs: payload.exp * 1000 });
+    return { status: "valid", viewer };
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) return { status: "expired" };
     return { status: "invalid" };
@@ -156,6 +180,33 @@ export async function revokeSessionFamily(db: Queryable, familyId: string, now: 
   return revoked.length;
 }
 
+function buildSessionStateQuery(db: Database) {
+  return db
+    .select({ revokedAt: sessions.revokedAt, status: customers.status })
+    .from(sessions)
+    .innerJoin(customers, eq(customers.customerId, sessions.customerId))
+    .where(
+      and(
+        eq(sessions.id, sql.placeholder("sessionId")),
+        eq(sessions.customerId, sql.placeholder("customerId")),
+      ),
+    )
+    .limit(1)
+    .prepare("session_state");
+}
+
+// Every signed-in request runs it: built (and, on PostgreSQL, parsed) once per database.
+const sessionStateQueries = new WeakMap<Database, ReturnType<typeof buildSessionStateQuery>>();
+
+function sessionStateQuery(db: Database) {
+  let query = sessionStateQueries.get(db);
+  if (!query) {
+    query = buildSessionStateQuery(db);
+    sessionStateQueries.set(db, query);
+  }
+  return query;
+}
+
 export interface ResolvedSession {
   viewer: Viewer | null;
   /** Set-Cookie values the response must carry (rotated tokens, or clearing bad ones). */
@@ -180,12 +231,10 @@ export async function resolveSession(
     const check = await verifyAccessToken(env, accessToken, now);
     if (check.status === "valid") {
       // Stateless tokens are not enough: a revoked session must stop working at once.
-      const [row] = await db
-        .select({ revokedAt: sessions.revokedAt, status: customers.status })
-        .from(sessions)
-        .innerJoin(customers, eq(customers.customerId, sessions.customerId))
-        .where(and(eq(sessions.id, check.viewer.sessionId), eq(sessions.customerId, check.viewer.customerId)))
-        .limit(1);
+      const [row] = await sessionStateQuery(db).execute({
+        sessionId: check.viewer.sessionId,
+        customerId: check.viewer.customerId,
+      });
       if (row && !row.revokedAt && row.status !== "closed") return { viewer: check.viewer, cookies: [] };
       return { viewer: null, cookies: clearSessionCookies(env) };
     }
