@@ -63,16 +63,6 @@ const longDayFormat = new Intl.DateTimeFormat("en-US", {
   year: "numeric",
   timeZone: "UTC",
 });
-const timestampFormat = new Intl.DateTimeFormat("en-US", {
-  month: "short",
-  day: "numeric",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-  hourCycle: "h23",
-  timeZone: "UTC",
-});
-
 /** Labels of a chart bucket starting at `iso`: short for the axis, long for tooltips. */
 export function bucketLabels(iso: string, unit: "hour" | "day"): { label: string; longLabel: string } {
   const at = new Date(iso);
@@ -81,7 +71,14 @@ export function bucketLabels(iso: string, unit: "hour" | "day"): { label: string
     : { label: dayFormat.format(at), longLabel: longDayFormat.format(at) };
 }
 
-/** "Nov 28, 14:03:07" (UTC) for log rows. */
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const twoDigits = (value: number) => (value < 10 ? `0${value}` : String(value));
+
+/**
+ * "Nov 28, 14:03:07" (UTC) for log rows: what Intl.DateTimeFormat("en-US") gives for month short,
+ * day, 24-hour time, built by hand because a log page formats fifty of them per render.
+ */
 export function formatTimestamp(iso: string): string {
-  return timestampFormat.format(new Date(iso));
+  const at = new Date(iso);
+  return `${MONTHS[at.getUTCMonth()]} ${at.getUTCDate()}, ${twoDigits(at.getUTCHours())}:${twoDigits(at.getUTCMinutes())}:${twoDigits(at.getUTCSeconds())}`;
 }

@@ -74,6 +74,41 @@ export function niceCeiling(value: number): number {
   return 10 * magnitude;
 }
 
+/** Two decimals are far below a pixel of the 720-wide chart; fewer digits, smaller pages. */
+const coordinate = (value: number) => Math.round(value * 100) / 100;
+
+/**
+ * The stacked bars as SVG path data: for complete and for in-progress buckets, one string per
+ * series with a rectangle sub-path per bucket (empty when the series has nothing to draw).
+ */
+export function stackedBarPaths(
+  buckets: readonly ChartBucket[],
+  seriesCount: number,
+  x: (index: number) => number,
+  y: (value: number) => number,
+  slot: number,
+): { partial: boolean; paths: string[] }[] {
+  const groups = [
+    { partial: false, paths: Array.from({ length: seriesCount }, () => "") },
+    { partial: true, paths: Array.from({ length: seriesCount }, () => "") },
+  ];
+  const width = coordinate(slot * 0.7);
+  buckets.forEach((bucket, index) => {
+    const paths = groups[bucket.partial ? 1 : 0]?.paths ?? [];
+    const left = coordinate(x(index) + slot * 0.15);
+    let base = 0;
+    for (let i = 0; i < seriesCount; i++) {
+      const value = bucket.values[i] ?? 0;
+      if (value <= 0) continue;
+      const y0 = y(base);
+      base += value;
+      const y1 = y(base);
+      paths[i] += `M${left} ${coordinate(y1)}h${width}v${coordinate(Math.max(0.5, y0 - y1))}h-${width}z`;
+    }
+  });
+  return groups.filter((group) => group.paths.some(Boolean));
+}
+
 export function TimeSeriesChart({
   title,
   description,
@@ -193,30 +228,16 @@ export function TimeSeriesChart({
             />
           ) : null}
           {kind === "stacked-bars"
-            ? buckets.map((bucket, index) => {
-                let base = 0;
-                return (
-                  <g key={bucket.longLabel} opacity={bucket.partial ? 0.45 : 1}>
-                    {series.map((s, i) => {
-                      const value = bucket.values[i] ?? 0;
-                      if (value <= 0) return null;
-                      const y0 = y(base);
-                      base += value;
-                      const y1 = y(base);
-                      return (
-                        <rect
-                          key={s.id}
-                          x={x(index) + slot * 0.15}
-                          width={slot * 0.7}
-                          y={y1}
-                          height={Math.max(0.5, y0 - y1)}
-                          className={TONES[s.tone].fill}
-                        />
-                      );
-                    })}
-                  </g>
-                );
-              })
+            ? stackedBarPaths(buckets, series.length, x, y, slot).map(({ partial, paths }) => (
+                // One path per series (each bar a sub-path), not a rect per bar and bucket: the same
+                // picture in a tenth of the elements. Buckets still in progress are drawn faded.
+                <g key={partial ? "partial" : "complete"} opacity={partial ? 0.45 : 1}>
+                  {paths.map((d, i) => {
+                    const tone = series[i]?.tone;
+                    return d && tone ? <path key={series[i]?.id} d={d} className={TONES[tone].fill} /> : null;
+                  })}
+                </g>
+              ))
             : series.map((s, i) => {
                 // A polyline per run of consecutive known values; gaps stay gaps.
                 const runs: string[][] = [[]];
