@@ -17,11 +17,21 @@ import type { ServiceType } from "#db/schema/index.ts";
 import { seedDatabase } from "#db/seed.ts";
 import { meterAll } from "#manager/tasks/meter.ts";
 import { benchKeypair } from "./http-session.ts";
-import { CUSTOMER_ID_SQL, customerIdOf, fmtInt, seededRandom } from "./support.ts";
+import { CUSTOMER_ID_SQL, customerIdOf, fmtInt, scaled, seededRandom } from "./support.ts";
 import { csvRow, generateTraffic, LOG_COLUMNS, type TrafficCustomer, trafficCustomers } from "./traffic.ts";
 
 const DAY_MS = 86_400_000;
 const ROWS_PER_BATCH = 500_000;
+
+/** The data set of bench:http and bench:plans, × BENCH_SCALE: 1,000 customers, 10 M log rows, 30 days. */
+export function httpDataSize(): { customers: number; logRows: number; days: number } {
+  return { customers: scaled(1_000, 20), logRows: scaled(10_000_000, 10_000), days: 30 };
+}
+
+/** How many customers bench:http signs in by default (BENCH_SESSIONS). */
+export function defaultSessions(): number {
+  return scaled(20, 5);
+}
 
 export interface HttpDataOptions {
   customers: number;
@@ -295,4 +305,59 @@ export async function meterAndAnalyze(
   // Write the loaded pages out now, not during the measurements.
   await handle.db.execute(sql`checkpoint`);
   return metered;
+}
+
+/** What a loaded data set holds, recorded in the database so a kept one can be reused. */
+export interface HttpDataSet {
+  customers: number;
+  logRows: number;
+  days: number;
+  signedIn: number[];
+  /** When the logs were generated: they cover the `days` before this. */
+  loadedAt: string;
+  tables: Record<string, number>;
+  requests: number;
+  batches: number;
+  hourRows: number;
+}
+
+const DATASET_TABLE = "bench_http_dataset";
+
+/**
+ * The data set a kept database (BENCH_DATABASE) already holds, or null for an empty database.
+ * Refuses a database loaded with other sizes, or holding customers it did not record.
+ */
+export async function storedHttpDataSet(
+  handle: DatabaseHandle,
+  options: HttpDataOptions,
+): Promise<HttpDataSet | null> {
+  await exec(handle, `create table if not exists ${DATASET_TABLE} (id int primary key, data jsonb not null)`);
+  const pool = handle.pool;
+  if (!pool) throw new Error("the HTTP benchmarks need PostgreSQL");
+  const { rows } = await pool.query<{ data: HttpDataSet }>(`select data from ${DATASET_TABLE} where id = 1`);
+  const stored = rows[0]?.data;
+  if (!stored) {
+    const { rows: count } = await pool.query<{ n: string }>("select count(*) as n from customers");
+    if (Number(count[0]?.n) > 0)
+      throw new Error("the database holds customers but no recorded benchmark data set: use a fresh one");
+    return null;
+  }
+  const wanted = { customers: options.customers, logRows: options.logRows, days: options.days };
+  const has = { customers: stored.customers, logRows: stored.logRows, days: stored.days };
+  if (
+    JSON.stringify(wanted) !== JSON.stringify(has) ||
+    options.signedIn.some((index) => !stored.signedIn.includes(index))
+  )
+    throw new Error(
+      `the database holds another data set (${JSON.stringify(has)}, wanted ${JSON.stringify(wanted)}): check BENCH_SCALE`,
+    );
+  return stored;
+}
+
+export async function recordHttpDataSet(handle: DatabaseHandle, dataset: HttpDataSet): Promise<void> {
+  await exec(
+    handle,
+    `insert into ${DATASET_TABLE} (id, data) values (1, $1) on conflict (id) do update set data = $1`,
+    [JSON.stringify(dataset)],
+  );
 }

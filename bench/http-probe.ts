@@ -2,7 +2,7 @@
 // and of its PostgreSQL backends (Linux /proc), the database's transaction and row counters, and
 // (opt-in) a sampler of the statements the server's backends are running.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import { type DatabaseHandle, queryRows } from "#db/client.ts";
 
@@ -32,6 +32,34 @@ export function processCpuMs(pid: number): number | null {
 }
 
 /** PostgreSQL backends of this database that are not the benchmark's own connections. */
+/** The process and its descendants (Linux /proc), e.g. a cluster primary and its workers. */
+export function processTree(pid: number): number[] {
+  const pids = [pid];
+  for (let i = 0; i < pids.length; i++) {
+    const parent = pids[i] as number;
+    try {
+      const tasks = readdirSync(`/proc/${parent}/task`);
+      for (const task of tasks) {
+        const children = readFileSync(`/proc/${parent}/task/${task}/children`, "utf8").trim();
+        if (children) pids.push(...children.split(/\s+/).map(Number));
+      }
+    } catch {
+      // The process is gone: count what is left.
+    }
+  }
+  return pids;
+}
+
+/** CPU ms of a process and all its descendants (a cluster's primary and workers), or null. */
+export function processTreeCpuMs(pid: number): number | null {
+  let total: number | null = null;
+  for (const member of processTree(pid)) {
+    const ms = processCpuMs(member);
+    if (ms !== null) total = (total ?? 0) + ms;
+  }
+  return total;
+}
+
 export async function serverBackendPids(handle: DatabaseHandle): Promise<number[]> {
   const rows = await queryRows<{ pid: number }>(
     handle.db,
@@ -56,7 +84,7 @@ export async function cpuSnapshot(
     const ms = processCpuMs(pid);
     if (ms !== null) backends.set(pid, ms);
   }
-  return { server: serverPid ? processCpuMs(serverPid) : null, backends };
+  return { server: serverPid ? processTreeCpuMs(serverPid) : null, backends };
 }
 
 /** CPU ms spent between two snapshots by the server and by its backends (new backends from 0). */

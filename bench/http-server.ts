@@ -12,8 +12,6 @@ import path from "node:path";
 import { buildIfStale } from "../scripts/build-if-stale.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
-/** The Node the project pins (the `node` package), as `npm start` uses it. */
-const nodeBinary = path.join(root, "node_modules", ".bin", "node");
 
 /** Build `build/` when it is missing or older than its sources (the same check as `npm start`). */
 export function ensureProductionBuild(): void {
@@ -72,6 +70,13 @@ export interface StartServerOptions {
   /** Extra settings (they win over the defaults). */
   env?: Record<string, string>;
   startTimeoutMs?: number;
+  /** The checkout whose build runs (default: this one). */
+  root?: string;
+  /**
+   * Run server.js as this many node:cluster workers sharing the port, as PM2's cluster mode does in
+   * production (bench/cluster-server.ts). Unset: one plain process.
+   */
+  workers?: number;
 }
 
 /**
@@ -104,8 +109,12 @@ export async function startProductionServer(options: StartServerOptions): Promis
   const fd = openSync(logFile, "a");
   let child: ChildProcess;
   try {
-    child = spawn(nodeBinary, ["server.js"], {
-      cwd: root,
+    const serverRoot = options.root ?? root;
+    const args = options.workers ? [path.join(root, "bench", "cluster-server.ts")] : ["server.js"];
+    if (options.workers) settings.BENCH_WORKERS = String(options.workers);
+    // The Node the project pins (the `node` package), as `npm start` uses it.
+    child = spawn(path.join(serverRoot, "node_modules", ".bin", "node"), args, {
+      cwd: serverRoot,
       env: { PATH: process.env.PATH ?? "", ...settings },
       stdio: ["ignore", fd, fd],
     });
@@ -134,6 +143,7 @@ export async function startProductionServer(options: StartServerOptions): Promis
     running = false;
   });
   const listening = async () => {
+    if (options.workers) return /"msg":"cluster ready"/.test(readLog());
     if (/"port":\d+,[^\n]*suiftly listening/.test(readLog())) return true;
     // Below LOG_LEVEL info the start-up line is not logged: ask /health instead.
     try {

@@ -12,6 +12,12 @@
 //   BENCH_SAMPLE_QUERIES=1                 also print the statements the server's backends run most
 //   BENCH_CPU_PROF=/tmp/prof               the server writes a V8 CPU profile there (node --cpu-prof)
 //   BENCH_PAGES=/dashboard                 only these pages (comma-separated, exact URLs as below)
+//   BENCH_WORKERS=2                        server processes: 2 (default) runs server.js as node:cluster
+//                                          workers sharing the port, as PM2's cluster mode does in
+//                                          production (ecosystem.config.cjs, 2 instances); 1 runs a
+//                                          single plain `node server.js`
+//   BENCH_KEEP_DATABASE=1                  keep the loaded database; BENCH_DATABASE=<name> reuses it
+//                                          (same BENCH_SCALE; bench:plans reads the same data set)
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { type DatabaseHandle, queryRows } from "#db/client.ts";
@@ -19,10 +25,14 @@ import { ensureLogPartitions } from "#db/partitions.ts";
 import { PARTITION_DAYS_AHEAD } from "#db/seed.ts";
 import {
   createHttpCustomers,
+  defaultSessions,
   type HttpDataOptions,
+  httpDataSize,
   loadHttpLogs,
   meterAndAnalyze,
+  recordHttpDataSet,
   spreadIndexes,
+  storedHttpDataSet,
 } from "./http-data.ts";
 import { type LoadResult, PAGE_HEADERS, runLoad } from "./http-load.ts";
 import {
@@ -46,7 +56,6 @@ import {
   fmtInt,
   fmtSeconds,
   printTable,
-  scaled,
   timed,
   verdict,
   withBenchDatabase,
@@ -55,7 +64,6 @@ import {
 const GOAL_RATIO = 0.3;
 const GOAL_P99_MS = 100;
 const DAY_MS = 86_400_000;
-const DAYS = 30;
 const SMOKE = benchScale() < 1;
 
 function envInteger(name: string, fallback: number): number {
@@ -66,10 +74,10 @@ function envInteger(name: string, fallback: number): number {
   return value;
 }
 
-const CUSTOMERS = scaled(1_000, 20);
-const LOG_ROWS = scaled(10_000_000, 10_000);
-const SESSIONS = Math.min(CUSTOMERS, envInteger("BENCH_SESSIONS", scaled(20, 5)));
+const { customers: CUSTOMERS, logRows: LOG_ROWS, days: DAYS } = httpDataSize();
+const SESSIONS = Math.min(CUSTOMERS, envInteger("BENCH_SESSIONS", defaultSessions()));
 const CONNECTIONS = envInteger("BENCH_CONNECTIONS", 50);
+const WORKERS = envInteger("BENCH_WORKERS", 2);
 const DURATION_S = envInteger("BENCH_DURATION", SMOKE ? 3 : 10);
 const WARMUP_S = envInteger("BENCH_WARMUP", SMOKE ? 1 : 3);
 /** BENCH_SAMPLE_QUERIES=1: sample pg_stat_activity during each run and print the busiest statements. */
@@ -223,7 +231,7 @@ async function main(): Promise<number> {
   ensureProductionBuild();
   return withBenchDatabase(
     "http",
-    async ({ handle, url }) => {
+    async ({ handle, url, name }) => {
       console.log(`bench:http — ${await describeMachine(handle)}`);
       console.log(
         `commit ${gitCommit()}; ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s per URL`,
@@ -237,12 +245,23 @@ async function main(): Promise<number> {
         now,
         progress: process.stdout.isTTY,
       };
-      const customers = await timed(() => createHttpCustomers(handle, options));
-      console.log(
-        `customers created in ${fmtSeconds(customers.ms)}: ${Object.entries(customers.value)
-          .map(([table, count]) => `${table} ${fmtInt(count)}`)
-          .join(", ")}`,
-      );
+      const stored = await storedHttpDataSet(handle, options);
+      let tables: Record<string, number>;
+      if (stored) {
+        tables = stored.tables;
+        console.log(
+          `reusing the data set of ${name} (logs generated ${stored.loadedAt}, ` +
+            `${((now.getTime() - Date.parse(stored.loadedAt)) / 3_600_000).toFixed(1)} h ago)`,
+        );
+      } else {
+        const customers = await timed(() => createHttpCustomers(handle, options));
+        tables = customers.value;
+        console.log(
+          `customers created in ${fmtSeconds(customers.ms)}: ${Object.entries(customers.value)
+            .map(([table, count]) => `${table} ${fmtInt(count)}`)
+            .join(", ")}`,
+        );
+      }
       // Every partition the load and the server's start-up need, before either runs.
       await ensureLogPartitions(
         handle.db,
@@ -253,27 +272,51 @@ async function main(): Promise<number> {
       const server = await startProductionServer({
         databaseUrl: url,
         logLevel: process.env.BENCH_LOG_LEVEL || "info",
+        workers: WORKERS > 1 ? WORKERS : undefined,
         env: CPU_PROF_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(CPU_PROF_DIR)}` } : {},
       });
       try {
-        console.log(`server ${server.baseUrl} (pid ${server.pid}): NODE_ENV=production APP_ENV=production`);
+        console.log(
+          `server ${server.baseUrl} (pid ${server.pid}): NODE_ENV=production APP_ENV=production, ` +
+            (WORKERS > 1
+              ? `${WORKERS} node:cluster workers sharing the port (as PM2 cluster mode)`
+              : "one process (node server.js)"),
+        );
         // Sign-ins (paced by the /auth rate limit) run while the logs load.
         const [signedIn, logs] = await Promise.all([
           signInAll(
             server.baseUrl,
             options.signedIn.map((index) => benchKeypair(index)),
           ),
-          timed(async () => {
-            const loaded = await loadHttpLogs(handle, options);
-            const metered = await timed(() => meterAndAnalyze(handle));
-            return { loaded, metered };
-          }),
+          stored
+            ? null
+            : timed(async () => {
+                const loaded = await loadHttpLogs(handle, options);
+                const metered = await timed(() => meterAndAnalyze(handle));
+                return { loaded, metered };
+              }),
         ]);
-        const { loaded, metered } = logs.value;
-        console.log(
-          `logs loaded in ${fmtSeconds(logs.ms - metered.ms)}: ${fmtInt(loaded.rows)} rows (${fmtInt(loaded.requests)} requests) in ${loaded.batches} ingest batches; ` +
-            `metered + vacuum/analyze in ${fmtSeconds(metered.ms)}: ${fmtInt(metered.value.hourRows)} usage_hourly rows`,
-        );
+        const loaded = stored
+          ? { rows: stored.logRows, requests: stored.requests, batches: stored.batches }
+          : (logs?.value.loaded ?? { rows: 0, requests: 0, batches: 0 });
+        if (logs) {
+          const { metered } = logs.value;
+          console.log(
+            `logs loaded in ${fmtSeconds(logs.ms - metered.ms)}: ${fmtInt(loaded.rows)} rows (${fmtInt(loaded.requests)} requests) in ${loaded.batches} ingest batches; ` +
+              `metered + vacuum/analyze in ${fmtSeconds(metered.ms)}: ${fmtInt(metered.value.hourRows)} usage_hourly rows`,
+          );
+          await recordHttpDataSet(handle, {
+            customers: CUSTOMERS,
+            logRows: LOG_ROWS,
+            days: DAYS,
+            signedIn: options.signedIn,
+            loadedAt: now.toISOString(),
+            tables,
+            requests: loaded.requests,
+            batches: loaded.batches,
+            hourRows: metered.value.hourRows,
+          });
+        }
         console.log(
           `signed in ${signedIn.sessions.length} customers over HTTP in ${fmtSeconds(signedIn.ms)}` +
             (signedIn.stats.rateLimited
@@ -368,7 +411,8 @@ async function main(): Promise<number> {
         });
         printTable(
           `bench:http — ${fmtInt(CUSTOMERS)} customers, ${fmtInt(loaded.rows)} log rows over ${DAYS} days, ` +
-            `${signedIn.sessions.length} signed-in sessions rotating, ${CONNECTIONS} connections, ${DURATION_S} s per URL ` +
+            `${signedIn.sessions.length} signed-in sessions rotating, ${CONNECTIONS} connections, ` +
+            `${WORKERS > 1 ? `${WORKERS} server workers (cluster)` : "1 server process"}, ${DURATION_S} s per URL ` +
             `(after ${WARMUP_S} s warm-up); /health baseline ${fmtInt(healthRps)} req/s (mean of first and last)`,
           [
             "URL",
@@ -425,7 +469,7 @@ async function main(): Promise<number> {
         if (code !== 0) console.error(`the server exited with ${code}`);
       }
     },
-    { poolMax: 4 },
+    { poolMax: 4, reusable: true },
   );
 }
 

@@ -67,18 +67,28 @@ async function dropBenchDatabase(name: string): Promise<void> {
 /**
  * Create `suiftly_bench_<bench>_<timestamp>`, migrate it, run `fn`, and drop the database
  * whatever happens (an error, SIGINT or SIGTERM included).
+ *
+ * With `reusable` (the HTTP benchmarks, whose data set takes minutes to load), two settings:
+ * BENCH_KEEP_DATABASE=1 keeps the database at the end instead of dropping it, and
+ * BENCH_DATABASE=<name> runs against such a kept `suiftly_bench_*` database (migrated, never
+ * dropped) instead of creating one.
  */
 export async function withBenchDatabase<T>(
   bench: string,
   fn: (database: BenchDatabase) => Promise<T>,
-  options: { poolMax?: number } = {},
+  options: { poolMax?: number; reusable?: boolean } = {},
 ): Promise<T> {
-  const name = benchDatabaseName(bench);
+  const reuse = options.reusable ? process.env.BENCH_DATABASE?.trim() || undefined : undefined;
+  const keep = reuse !== undefined || (options.reusable === true && truthy(process.env.BENCH_KEEP_DATABASE));
+  if (reuse !== undefined && !(reuse.startsWith(BENCH_DB_PREFIX) && /^[a-z0-9_]+$/.test(reuse)))
+    throw new Error(`BENCH_DATABASE must name a ${BENCH_DB_PREFIX}* database: ${reuse}`);
+  const name = reuse ?? benchDatabaseName(bench);
   const url = new URL(adminUrl());
   url.pathname = `/${name}`;
-  await withAdmin((client) => client.query(`create database "${name}"`));
+  if (reuse === undefined) await withAdmin((client) => client.query(`create database "${name}"`));
   let handle: DatabaseHandle | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (keep) process.exit(130);
     console.error(`\n${signal}: dropping ${name}`);
     dropBenchDatabase(name).finally(() => process.exit(130));
   };
@@ -96,9 +106,17 @@ export async function withBenchDatabase<T>(
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await handle?.close().catch(() => {});
-    await dropBenchDatabase(name);
-    console.log(`(dropped database ${name})`);
+    if (keep) {
+      console.log(`(kept database ${name}: reuse it with BENCH_DATABASE=${name}, drop it when done)`);
+    } else {
+      await dropBenchDatabase(name);
+      console.log(`(dropped database ${name})`);
+    }
   }
+}
+
+function truthy(value: string | undefined): boolean {
+  return ["1", "true", "yes"].includes((value ?? "").trim().toLowerCase());
 }
 
 /** Run `fn` and return its wall-clock duration in milliseconds with its value. */

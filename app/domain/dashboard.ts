@@ -46,9 +46,10 @@ export function serviceStates(snapshot: CustomerSnapshot): Map<ServiceType, Disp
   return new Map(snapshot.services.map((row) => [row.serviceType, displayState(row)]));
 }
 
-export async function dashboardUsage(db: Queryable, customerId: number, now: Date): Promise<DashboardUsage> {
+/** The dashboard's requests per service over the last 24 hours (exposed for bench/plans.ts). */
+export function last24hUsageQuery(db: Queryable, customerId: number, now: Date) {
   const since = new Date(now.getTime() - 24 * 3_600_000);
-  const rows = await db
+  return db
     .select({
       service: usageHourly.service,
       requests: sql<string>`sum(${usageHourly.requests})`,
@@ -58,6 +59,10 @@ export async function dashboardUsage(db: Queryable, customerId: number, now: Dat
     .from(usageHourly)
     .where(and(eq(usageHourly.customerId, customerId), gte(usageHourly.hour, since)))
     .groupBy(usageHourly.service);
+}
+
+export async function dashboardUsage(db: Queryable, customerId: number, now: Date): Promise<DashboardUsage> {
+  const rows = await last24hUsageQuery(db, customerId, now);
   return {
     last24h: rows.map((row) => ({
       service: row.service,

@@ -23,6 +23,17 @@ export async function hourlyUsage(
   from: Date,
   to: Date,
 ): Promise<HourlyUsageRow[]> {
+  return hourlyUsageQuery(db, customerId, service, from, to);
+}
+
+/** The statement of hourlyUsage (exposed so its plan can be checked: bench/plans.ts). */
+export function hourlyUsageQuery(
+  db: Queryable,
+  customerId: number,
+  service: ServiceType,
+  from: Date,
+  to: Date,
+) {
   return db
     .select({
       hour: usageHourly.hour,
