@@ -396,16 +396,7 @@ class Provisioner:
         self.packages()
         self.system_user()
         self.directories(extra=[(self.pm2_home, self.user, self.group, 0o750)])
-        with self.step("env file"):
-            self.ensure_file(
-                "env file",
-                self.config.env_file_of(self.host),
-                self.env_file_content(),
-                "root",
-                self.group,
-                0o640,
-                create_only=True,
-            )
+        self.settings_file("env file", self.config.env_file_of(self.host))
         self.probe_init()
         self.units()
         with self.step("boot persistence"):
@@ -415,6 +406,12 @@ class Provisioner:
                 self.remove_file("PM2 at boot", cron, "suiftly-pm2.service does this")
             else:
                 self.ensure_file("PM2 at boot", cron, self.pm2_cron(), "root", "root", 0o644)
+
+    def settings_file(self, label: str, path: str) -> None:
+        """An env file from the template: created once, never overwritten (it holds the secrets);
+        only its owner and mode are kept right."""
+        with self.step(label):
+            self.ensure_file(label, path, self.env_file_content(), "root", self.group, 0o640, create_only=True)
 
     def pm2_cron(self) -> str:
         node = os.path.join(self.root, "runtime", "node")
@@ -456,16 +453,7 @@ class Provisioner:
             self.ensure_file(
                 "hosts file", self.on_host(HOSTS_FILE), hosts, "root", "postgres", 0o640, create_only=True
             )
-        with self.step("manager env file"):
-            self.ensure_file(
-                "manager env file",
-                self.on_host(MANAGER_ENV),
-                self.env_file_content(),
-                "root",
-                self.group,
-                0o640,
-                create_only=True,
-            )
+        self.settings_file("manager env file", self.on_host(MANAGER_ENV))
         self.probe_init()
         self.units()
         with self.step("manager"):
