@@ -15,29 +15,12 @@
 //   SUIFTLY_ENV_FILE    KEY=VALUE file with the app's settings (default /etc/suiftly/suiftly.env;
 //                       DATABASE_URL, SESSION_SECRET, APP_ENV, SUI_NETWORK, PORT, …)
 //   SUIFTLY_LOG_DIR     where PM2 writes the app's output (default: PM2's own logs directory)
+//   SUIFTLY_LISTEN_TIMEOUT_MS  (env file) how long a reload waits for a new worker (default 20 s)
 //   SUIFTLY_APP_DIR     the directory to run (default: this file's); deploy.py: <root>/current
 //   SUIFTLY_RELEASE, PORT, HOST  passed through to the app (deploy.py sets the release and port)
 // The app logs JSON lines (pino) to stdout; PM2 stores them unchanged, one file for all workers.
-const fs = require("node:fs");
 const path = require("node:path");
-
-/** A minimal KEY=VALUE reader (comments, blank lines, optional quotes), like systemd's EnvironmentFile. */
-function readEnvFile(file) {
-  if (!fs.existsSync(file)) return {};
-  const values = {};
-  for (const raw of fs.readFileSync(file, "utf8").split("\n")) {
-    const line = raw.trim();
-    if (!line || line.startsWith("#")) continue;
-    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (!match) continue;
-    let value = match[2].trim();
-    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) {
-      value = value.slice(1, -1);
-    }
-    values[match[1]] = value;
-  }
-  return values;
-}
+const { readEnvFile } = require("./scripts/env-file.cjs");
 
 function pick(source, names) {
   return Object.fromEntries(names.filter((name) => source[name]).map((name) => [name, source[name]]));
@@ -48,7 +31,11 @@ function pick(source, names) {
 // first start; a path inside one release would pin the app to that release forever.
 const appDir = process.env.SUIFTLY_APP_DIR || __dirname;
 const envFile = process.env.SUIFTLY_ENV_FILE || "/etc/suiftly/suiftly.env";
+const settings = readEnvFile(envFile);
 const instancesSetting = process.env.SUIFTLY_INSTANCES || "2";
+// How long a reload waits for a new worker's "ready" before going on (a worker that never gets
+// ready is caught by deploy.py's smoke start and health check; tests shorten this).
+const listenTimeout = Number.parseInt(settings.SUIFTLY_LISTEN_TIMEOUT_MS ?? "", 10) || 20_000;
 const logDir = process.env.SUIFTLY_LOG_DIR;
 
 module.exports = {
@@ -60,7 +47,7 @@ module.exports = {
       exec_mode: "cluster",
       instances: instancesSetting === "max" ? "max" : Number.parseInt(instancesSetting, 10) || 2,
       wait_ready: true,
-      listen_timeout: 20_000,
+      listen_timeout: listenTimeout,
       kill_timeout: 35_000,
       // Crash loops back off instead of spinning.
       exp_backoff_restart_delay: 200,
@@ -71,7 +58,7 @@ module.exports = {
         : {}),
       // Evaluated by the `pm2` command: the release and port it is given win over the file.
       env: {
-        ...readEnvFile(envFile),
+        ...settings,
         ...pick(process.env, ["PORT", "HOST", "SUIFTLY_RELEASE"]),
         NODE_ENV: "production",
       },

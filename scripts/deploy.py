@@ -11,7 +11,9 @@ Steps, in order; the first failure stops the deploy with a non-zero exit:
                  changes) — refused unless --allow-breaking-migrations
   2. migrate     pending migrations, once, before any host runs the new code
   3. api hosts   one at a time: copy the release to <root>/releases/<id> (rsync, hard links
-                 against the previous release), point <root>/current at it, `pm2 startOrReload`
+                 against the previous release), start it once on the side until its /health
+                 answers (scripts/smoke-start.mjs; a release that cannot start stops the deploy
+                 here, the host untouched), point <root>/current at it, `pm2 startOrReload`
                  (zero downtime: see ecosystem.config.cjs), then wait until /health answers 200
                  with this release. An unhealthy host is switched back to its previous release,
                  reported by name, and the deploy stops: hosts after it keep the old version.
@@ -233,6 +235,25 @@ def pm2(runner: Runner, config: Config, host: Host, release: str, action: str) -
     runner.run(as_app_user(config, " && ".join(steps)), timeout=600)
 
 
+def smoke_start(runner: Runner, config: Config, host: Host, release: str) -> None:
+    """Start the shipped release once on the side (scripts/smoke-start.mjs: its own loopback port,
+    the host's settings, until /health reports it) before it replaces the running one: a release
+    that cannot start stops the deploy here, with this host still serving the old release."""
+    target = f"{config.root_of(host)}/releases/{release}"
+    command = (
+        f"cd {shlex.quote(target)} && {shlex.quote(target + '/node_modules/.bin/node')} scripts/smoke-start.mjs "
+        f"--release-dir {shlex.quote(target)} --settings {shlex.quote(config.env_file_of(host))} "
+        f"--release {shlex.quote(release)} --timeout-ms {int(config.app.health_timeout_seconds * 1000)}"
+    )
+    try:
+        runner.run(as_app_user(config, command), timeout=config.app.health_timeout_seconds + 30)
+    except CommandFailed as error:
+        raise DeployError(
+            f"{host.name}: release {release} failed to start, so it was not switched in "
+            f"({host.name} still serves {current_release(runner, config.root_of(host))}): {error.output.strip()[-1500:]}"
+        ) from error
+
+
 def health_url(config: Config, host: Host) -> str:
     return f"http://{host.address}:{config.port_of(host)}{config.app.health_path}"
 
@@ -275,6 +296,7 @@ def deploy_api_host(args, config: Config, host: Host, source: str, release: str)
         say(f"[{host.name}] already serving {release}: unchanged")
         return "unchanged"
     ship(runner, config, host, source, release)
+    smoke_start(runner, config, host, release)
     switch(runner, config, host, release)
     pm2(runner, config, host, release, "reload")
     if args.dry_run:

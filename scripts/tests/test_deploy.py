@@ -76,6 +76,8 @@ def site(tmp_path_factory):
                 "APP_ENV=test",
                 "LOG_LEVEL=warn",
                 "MANAGER_IN_PROCESS=false",
+                # A reload waits this long for a worker that never gets ready (production: 20 s).
+                "SUIFTLY_LISTEN_TIMEOUT_MS=5000",
                 f"DATA_DIR={tmp / 'data'}",
                 "",
             ]
@@ -91,7 +93,7 @@ root = "{tmp / 'unused'}"
 data_dir = "{tmp / 'data'}"
 env_file = "{env_file}"
 instances = 2
-health_timeout_seconds = 25
+health_timeout_seconds = 20
 manager_restart = "date +%s%N >> {tmp / 'manager-restarts'}"
 
 [database]
@@ -231,21 +233,57 @@ def test_a_rolling_reload_under_load_fails_no_request(site):
     assert manager_restarts(site) == 2
 
 
-def test_an_unhealthy_host_stops_the_deploy_and_the_service_stays_up(site, tmp_path):
-    broken = tmp_path / "broken"
-    subprocess.run(["cp", "-al", REPO, str(broken)], check=True)
-    server = broken / "server.js"
+def release_copy(tmp_path, name: str, server_js: str):
+    """This checkout as another release whose server.js is `server_js` (the real one is kept as
+    server.real.js)."""
+    copy = tmp_path / name
+    subprocess.run(["cp", "-al", REPO, str(copy)], check=True)
+    server = copy / "server.js"
+    (copy / "server.real.js").write_text(server.read_text())
     server.unlink()  # a new file, not the hard link
-    server.write_text('console.error("this release cannot start"); process.exit(1);\n')
-    result = deploy(site["config"], "--release", "r3-broken", "--source", str(broken))
+    server.write_text(server_js)
+    return copy
+
+
+def test_a_release_that_cannot_start_stops_the_deploy_before_any_host_changes(site, tmp_path):
+    broken = release_copy(tmp_path, "broken", 'console.error("this release cannot start"); process.exit(1);\n')
+    with Load(list(site["ports"].values())) as load:
+        result = deploy(site["config"], "--release", "r3-broken", "--source", str(broken))
     assert result.returncode == 1
-    assert "api-1 is unhealthy after deploying r3-broken" in result.stderr
+    assert "api-1: release r3-broken failed to start, so it was not switched in (api-1 still serves r2)" in result.stderr
+    assert "this release cannot start" in result.stderr
+    # Nothing served went away: no failed request, both hosts on r2, the manager untouched.
+    assert load.failed == [], load.failed[:5]
+    assert load.ok > 50
+    for host in ("api-1", "api-2"):
+        assert os.readlink(site["tmp"] / host / "current") == "releases/r2"
+        assert health(site["ports"][host])["release"] == "r2"
+    assert not (site["tmp"] / "api-2" / "releases" / "r3-broken").exists()
+    assert manager_restarts(site) == 2
+
+
+def test_an_unhealthy_host_stops_the_deploy_and_the_service_stays_up(site, tmp_path):
+    # Starts on its own (the smoke start passes) but every PM2 worker dies: only the health check
+    # after the reload can catch it.
+    crashing = release_copy(
+        tmp_path,
+        "crashing",
+        "if (process.env.NODE_APP_INSTANCE !== undefined) {\n"
+        '  console.error("this release dies under PM2");\n'
+        "  process.exit(1);\n"
+        "}\n"
+        'await import("./server.real.js");\n',
+    )
+    result = deploy(site["config"], "--release", "r3-crashing", "--source", str(crashing))
+    assert result.returncode == 1
+    assert "api-1 is unhealthy after deploying r3-crashing" in result.stderr
     assert "rolled back to r2 (healthy)" in result.stderr
     # api-1 serves the previous release again (every worker, also a while later); api-2 was never
     # touched; the manager either.
     time.sleep(2)
     assert {health(site["ports"]["api-1"])["release"] for _ in range(12)} == {"r2"}
     assert health(site["ports"]["api-2"])["release"] == "r2"
+    assert os.readlink(site["tmp"] / "api-1" / "current") == "releases/r2"
     assert os.readlink(site["tmp"] / "api-2" / "current") == "releases/r2"
     assert manager_restarts(site) == 2
 
