@@ -276,7 +276,7 @@ async function main(): Promise<number> {
       for (const statement of statements) {
         const result = await explain(handle, statement, parentIndex);
         results.push({ statement, result });
-        console.log(`\n### ${statement.title}\n`);
+        console.log(`\n#### ${statement.title}\n`);
         console.log("```sql");
         console.log(result.sql);
         console.log(`-- parameters: ${JSON.stringify(result.params)}`);
