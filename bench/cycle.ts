@@ -26,6 +26,7 @@ import {
   fmtMs,
   fmtSeconds,
   printTable,
+  runBench,
   scaled,
   seededRandom,
   timed,
@@ -182,12 +183,4 @@ async function main(): Promise<number> {
   );
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error);
-    process.exitCode = 2;
-  },
-);
+runBench(main);

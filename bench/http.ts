@@ -56,6 +56,7 @@ import {
   fmtInt,
   fmtSeconds,
   printTable,
+  runBench,
   timed,
   verdict,
   withBenchDatabase,
@@ -473,12 +474,4 @@ async function main(): Promise<number> {
   );
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error);
-    process.exitCode = 2;
-  },
-);
+runBench(main);

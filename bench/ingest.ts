@@ -23,6 +23,7 @@ import {
   fmtSeconds,
   median,
   printTable,
+  runBench,
   scaled,
   seededRandom,
   timed,
@@ -180,12 +181,4 @@ async function main(): Promise<number> {
   });
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error);
-    process.exitCode = 2;
-  },
-);
+runBench(main);

@@ -20,6 +20,7 @@ import {
   fmtSeconds,
   median,
   printTable,
+  runBench,
   scaled,
   seededRandom,
   timed,
@@ -264,12 +265,4 @@ async function main(): Promise<number> {
   });
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error);
-    process.exitCode = 2;
-  },
-);
+runBench(main);

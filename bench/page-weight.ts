@@ -14,7 +14,7 @@ import { readAssetGraph } from "./http-assets.ts";
 import { createHttpCustomers, type HttpDataOptions, loadHttpLogs, meterAndAnalyze } from "./http-data.ts";
 import { ensureProductionBuild, gitCommit, startProductionServer } from "./http-server.ts";
 import { benchKeypair, signInAll } from "./http-session.ts";
-import { describeMachine, fmtInt, printTable, verdict, withBenchDatabase } from "./support.ts";
+import { describeMachine, fmtInt, printTable, runBench, verdict, withBenchDatabase } from "./support.ts";
 
 const GOAL_BYTES = 100_000;
 const PAGE = "/dashboard";
@@ -234,12 +234,4 @@ async function main(): Promise<number> {
   });
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error);
-    process.exitCode = 2;
-  },
-);
+runBench(main);

@@ -36,6 +36,7 @@ import {
   fmtInt,
   fmtSeconds,
   printTable,
+  runBench,
   timed,
   verdict,
   withBenchDatabase,
@@ -305,12 +306,4 @@ async function main(): Promise<number> {
   );
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error);
-    process.exitCode = 2;
-  },
-);
+runBench(main);

@@ -30,6 +30,7 @@ import {
   fmtSeconds,
   median,
   printTable,
+  runBench,
   scaled,
   timed,
   verdict,
@@ -201,12 +202,4 @@ async function main(): Promise<number> {
   });
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error);
-    process.exitCode = 2;
-  },
-);
+runBench(main);
