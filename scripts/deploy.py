@@ -224,6 +224,12 @@ def pm2(runner: Runner, config: Config, host: Host, release: str, action: str) -
         "SUIFTLY_INSTANCES": str(config.app.instances),
         "SUIFTLY_RELEASE": release,
         "PORT": str(config.port_of(host)),
+        # For the PM2 daemon that this command may start: workers accept connections from one
+        # shared listening socket themselves, instead of the daemon accepting them and handing
+        # each to a worker. A handoff to a worker that is being replaced can be lost during a
+        # reload, leaving that client's connection open and unanswered (seen in the rolling-reload
+        # test); a connection in a shared socket's queue is taken by whichever worker is alive.
+        "NODE_CLUSTER_SCHED_POLICY": "none",
     }
     prefix = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
     pm2_command = f"{prefix} {shlex.quote(node_binary)} {shlex.quote(current + '/node_modules/pm2/bin/pm2')}"

@@ -421,7 +421,7 @@ class Provisioner:
             "# systemd, suiftly-pm2.service does this): brings back the app processes deploy.py saved.\n"
             "SHELL=/bin/sh\n"
             f"{PATH_LINE}\n"
-            f"@reboot {self.user} [ -x {node} ] && cd {current} && PM2_HOME={self.pm2_home} "
+            f"@reboot {self.user} [ -x {node} ] && cd {current} && PM2_HOME={self.pm2_home} NODE_CLUSTER_SCHED_POLICY=none "
             f"{node} {current}/node_modules/pm2/bin/pm2 resurrect 2>&1 | logger -t suiftly-pm2\n"
         )
 
