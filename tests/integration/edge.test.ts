@@ -137,8 +137,8 @@ async function sendMany(count: number, customer: Customer | null, key: string, p
   return statuses;
 }
 
-/** A manager vault run, then the reload path the infrastructure project uses. */
-async function refreshEdge() {
+/** A manager vault run: the map files and the vault in vaultDir. */
+async function writeVault() {
   const result = await runCycle(
     {
       db: database.current.handle.db,
@@ -151,6 +151,11 @@ async function refreshEdge() {
     [vaultTask],
   );
   expect(result.status).toBe("ok");
+}
+
+/** A manager vault run, then the reload path the infrastructure project uses. */
+async function refreshEdge() {
+  await writeVault();
   const { stdout } = await run("python3", [
     path.join(root, "scripts/haproxy/apply-maps.py"),
     "--socket",
@@ -206,7 +211,8 @@ describe.skipIf(!HAPROXY)("the edge: HAProxy enforces the vault and its logs bec
     carol = await customerWith("starter", 1);
     dave = await customerWith("starter", 1);
 
-    await refreshEdgeFiles();
+    // Before HAProxy runs there is no socket to apply to: only the files.
+    await writeVault();
     edgePort = await freePort();
     haproxy = spawn(HAPROXY as string, ["-db", "-f", path.join(root, "scripts/haproxy/suiftly.cfg")], {
       env: {
@@ -231,21 +237,6 @@ describe.skipIf(!HAPROXY)("the edge: HAProxy enforces the vault and its logs bec
     await waitForPort(edgePort, Date.now() + 10_000);
   }, 120_000);
 
-  /** Before HAProxy runs there is no socket to apply to: only the files. */
-  async function refreshEdgeFiles() {
-    const result = await runCycle(
-      {
-        db: database.current.handle.db,
-        database: database.current.handle,
-        env: parseEnv({ APP_ENV: "test", VAULT_DIR: vaultDir }),
-        clock: app.services.clock,
-        gateway: app.services.gateway,
-        logger,
-      },
-      [vaultTask],
-    );
-    expect(result.status).toBe("ok");
-  }
 
   afterAll(async () => {
     haproxy?.kill("SIGTERM");
