@@ -237,7 +237,6 @@ describe.skipIf(!HAPROXY)("the edge: HAProxy enforces the vault and its logs bec
     await waitForPort(edgePort, Date.now() + 10_000);
   }, 120_000);
 
-
   afterAll(async () => {
     haproxy?.kill("SIGTERM");
     await syslog?.close();
