@@ -1,10 +1,15 @@
-// Server rendering with the request's CSP nonce on every inline script React Router emits.
+// Server rendering: the whole document in one buffer, its inline scripts allowed by hash in its own
+// Content-Security-Policy, compressed for the client — and kept, so that the same page for the
+// same data is answered without rendering it again (lib/page-cache.server.ts).
 import { Writable } from "node:stream";
 import { renderToPipeableStream } from "react-dom/server";
 import type { EntryContext, HandleErrorFunction, RouterContextProvider } from "react-router";
 import { ServerRouter } from "react-router";
-import { NonceProvider } from "./lib/nonce.tsx";
-import { requestContext } from "./lib/services.server.ts";
+import { getViewer } from "./lib/auth.server.ts";
+import { contentSecurityPolicy, inlineScriptHashes } from "./lib/csp.server.ts";
+import { compressBody, encodingFor } from "./lib/http-compression.server.ts";
+import { PageCache } from "./lib/page-cache.server.ts";
+import { requestContext, servicesContext } from "./lib/services.server.ts";
 
 export const streamTimeout = 5_000;
 
@@ -16,13 +21,7 @@ export const handleError: HandleErrorFunction = (error, { request, context }) =>
   else console.error(error);
 };
 
-/**
- * The whole document is rendered, then sent in one piece with its length. No route streams
- * deferred data, so streaming would only cut the page into dozens of small socket writes (each
- * compressed separately); one buffer is cheaper to write and to compress, and lets the
- * compression middleware see the size.
- */
-export default function handleRequest(
+export default async function handleRequest(
   request: Request,
   responseStatusCode: number,
   responseHeaders: Headers,
@@ -32,43 +31,97 @@ export default function handleRequest(
   if (request.method.toUpperCase() === "HEAD") {
     return new Response(null, { status: responseStatusCode, headers: responseHeaders });
   }
-  const nonce = loadContext.get(requestContext)?.cspNonce ?? "";
+  const pages = loadContext.get(servicesContext)?.pages;
+  const key = pages ? pageKey(request, responseStatusCode, routerContext, loadContext) : null;
+  let page = key ? pages?.get(key) : undefined;
+  if (!page) {
+    const html = await renderDocument(request, routerContext, loadContext, (status) => {
+      responseStatusCode = status;
+    });
+    page = { html, scriptHashes: inlineScriptHashes(html) };
+    if (key && responseStatusCode === 200) pages?.set(key, page);
+  }
 
-  return new Promise<Response>((resolve, reject) => {
+  const csp = loadContext.get(requestContext)?.csp;
+  if (csp) responseHeaders.set("Content-Security-Policy", contentSecurityPolicy(csp, page.scriptHashes));
+  responseHeaders.set("Content-Type", "text/html; charset=utf-8");
+  responseHeaders.append("Vary", "Accept-Encoding");
+  let body = page.html;
+  const encoding = encodingFor(request.headers.get("accept-encoding"), body.byteLength);
+  if (encoding) {
+    body = key && pages ? pages.encoded(key, page, encoding) : compressBody(page.html, encoding);
+    responseHeaders.set("Content-Encoding", encoding);
+  }
+  responseHeaders.set("Content-Length", String(body.byteLength));
+  // Node's Buffers are plain ArrayBuffer-backed here (never shared memory).
+  return new Response(body as Uint8Array<ArrayBuffer>, {
+    headers: responseHeaders,
+    status: responseStatusCode,
+  });
+}
+
+/**
+ * The page-cache key of this render, or null when it must be rendered: only a plain GET answered
+ * 200 without errors is kept (no action data, no error boundary, no redirects or error pages).
+ */
+function pageKey(
+  request: Request,
+  status: number,
+  routerContext: EntryContext,
+  loadContext: RouterContextProvider,
+): string | null {
+  const state = routerContext.staticHandlerContext;
+  if (request.method !== "GET" || status !== 200 || state.errors || state.actionData) return null;
+  const viewer = getViewer(loadContext);
+  const url = new URL(request.url);
+  return PageCache.keyOf({
+    scope: viewer ? `customer:${viewer.customerId}` : "anonymous",
+    url: `${url.pathname}${url.search}`,
+    status,
+    data: state.loaderData,
+  });
+}
+
+/**
+ * The whole document, rendered to one buffer. No route streams deferred data, so streaming would
+ * only cut the page into dozens of small socket writes (each compressed separately); one buffer is
+ * cheaper to write and to compress, and its inline scripts can be hashed for the CSP.
+ */
+function renderDocument(
+  request: Request,
+  routerContext: EntryContext,
+  loadContext: RouterContextProvider,
+  setStatus: (status: number) => void,
+): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
     let shellRendered = false;
     const timeoutId = setTimeout(() => abort(), streamTimeout + 1000);
-
     const { pipe, abort } = renderToPipeableStream(
-      <NonceProvider value={nonce}>
-        <ServerRouter context={routerContext} url={request.url} nonce={nonce} />
-      </NonceProvider>,
+      <ServerRouter context={routerContext} url={request.url} />,
       {
-        nonce,
         onAllReady() {
           shellRendered = true;
           const chunks: Buffer[] = [];
-          const sink = new Writable({
-            write(chunk: Buffer, _encoding, callback) {
-              chunks.push(chunk);
-              callback();
-            },
-            final(callback) {
-              clearTimeout(timeoutId);
-              const body = Buffer.concat(chunks);
-              responseHeaders.set("Content-Type", "text/html; charset=utf-8");
-              responseHeaders.set("Content-Length", String(body.byteLength));
-              resolve(new Response(body, { headers: responseHeaders, status: responseStatusCode }));
-              callback();
-            },
-          });
-          pipe(sink);
+          pipe(
+            new Writable({
+              write(chunk: Buffer, _encoding, callback) {
+                chunks.push(chunk);
+                callback();
+              },
+              final(callback) {
+                clearTimeout(timeoutId);
+                resolve(Buffer.concat(chunks));
+                callback();
+              },
+            }),
+          );
         },
         onShellError(error: unknown) {
           clearTimeout(timeoutId);
           reject(error);
         },
         onError(error: unknown) {
-          responseStatusCode = 500;
+          setStatus(500);
           // Errors before the shell is ready are logged by React Router itself.
           if (shellRendered)
             loadContext.get(requestContext)?.log.error({ err: error }, "render error after the shell");

@@ -18,7 +18,6 @@ import { getViewer, sessionMiddleware } from "./lib/auth.server.ts";
 import { customerSnapshot } from "./lib/customer-snapshot.server.ts";
 import { flashMiddleware, getFlash } from "./lib/flash.server.ts";
 import { isHttpError } from "./lib/http-errors.server.ts";
-import { useNonce } from "./lib/nonce.tsx";
 import { assertBodySize, assertSameOrigin } from "./lib/request-guards.server.ts";
 import { getServices, requestContext, servicesContext } from "./lib/services.server.ts";
 import { type Theme, themeFromCookieHeader } from "./lib/theme.ts";
@@ -107,7 +106,6 @@ export async function loader({ request, context }: Route.LoaderArgs): Promise<Sh
 export function Layout({ children }: { children: React.ReactNode }) {
   const rootData = useRouteLoaderData<typeof loader>("root");
   const theme: Theme = rootData?.theme ?? "system";
-  const nonce = useNonce();
   return (
     <html lang="en" data-theme={theme}>
       <head>
@@ -118,8 +116,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
       </head>
       <body>
         {children}
-        <ScrollRestoration nonce={nonce} />
-        <Scripts nonce={nonce} />
+        <ScrollRestoration />
+        <Scripts />
       </body>
     </html>
   );

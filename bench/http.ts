@@ -16,6 +16,8 @@
 //                                          workers sharing the port, as PM2's cluster mode does in
 //                                          production (ecosystem.config.cjs, 2 instances); 1 runs a
 //                                          single plain `node server.js`
+//   BENCH_PAGE_CACHE_MB=0                  the server's PAGE_CACHE_MB (default: the server's default,
+//                                          32): 0 renders every page, as for a first view of new data
 //   BENCH_KEEP_DATABASE=1                  keep the loaded database; BENCH_DATABASE=<name> reuses it
 //                                          (same BENCH_SCALE; bench:plans reads the same data set)
 import path from "node:path";
@@ -85,6 +87,8 @@ const WARMUP_S = envInteger("BENCH_WARMUP", SMOKE ? 1 : 3);
 const SAMPLE_QUERIES = ["1", "true", "yes"].includes(process.env.BENCH_SAMPLE_QUERIES ?? "");
 /** BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (node --cpu-prof). */
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF?.trim() || undefined;
+/** BENCH_PAGE_CACHE_MB: the server's page cache (PAGE_CACHE_MB); unset = the server's default. */
+const PAGE_CACHE_MB = process.env.BENCH_PAGE_CACHE_MB?.trim() || undefined;
 
 interface Endpoint {
   path: string;
@@ -274,14 +278,20 @@ async function main(): Promise<number> {
         databaseUrl: url,
         logLevel: process.env.BENCH_LOG_LEVEL || "info",
         workers: WORKERS > 1 ? WORKERS : undefined,
-        env: CPU_PROF_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(CPU_PROF_DIR)}` } : {},
+        env: {
+          ...(CPU_PROF_DIR
+            ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(CPU_PROF_DIR)}` }
+            : {}),
+          ...(PAGE_CACHE_MB ? { PAGE_CACHE_MB } : {}),
+        },
       });
       try {
         console.log(
           `server ${server.baseUrl} (pid ${server.pid}): NODE_ENV=production APP_ENV=production, ` +
             (WORKERS > 1
               ? `${WORKERS} node:cluster workers sharing the port (as PM2 cluster mode)`
-              : "one process (node server.js)"),
+              : "one process (node server.js)") +
+            `; page cache ${PAGE_CACHE_MB === "0" ? "off (every page rendered)" : `${PAGE_CACHE_MB ?? "32 (default)"} MiB per process`}`,
         );
         // Sign-ins (paced by the /auth rate limit) run while the logs load.
         const [signedIn, logs] = await Promise.all([

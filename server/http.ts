@@ -1,12 +1,13 @@
 // The HTTP layer around React Router: request ids and access logs, compression, static files
 // with long-lived caching for fingerprinted assets, and the services handed to every route.
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { type Dirent, readdirSync } from "node:fs";
 import path from "node:path";
 import compression from "compression";
 import express from "express";
 import helmet from "helmet";
 import { RouterContextProvider, type ServerBuild } from "react-router";
+import { type CspSettings, contentSecurityPolicy } from "#app/lib/csp.server.ts";
 import { type AppServices, requestContext, servicesContext } from "#app/lib/services.server.ts";
 import { createRequestHandler } from "./request-handler.ts";
 
@@ -60,7 +61,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     next();
   });
 
-  app.use(securityHeaders(services));
+  const csp = cspSettings(services);
+  app.use(securityHeaders(services, csp));
   app.use(compression());
 
   // Fingerprinted build assets never change: cache for a year, immutable. A missing asset is a
@@ -94,7 +96,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
           requestId: res.locals.requestId as string,
           log: res.locals.log,
           ip: req.ip ?? req.socket.remoteAddress ?? "unknown",
-          cspNonce: res.locals.cspNonce as string,
+          csp,
         });
         return context;
       },
@@ -143,34 +145,22 @@ const FULLNODES: Record<string, string> = {
   mainnet: "https://fullnode.mainnet.sui.io:443",
 };
 
+/** What the Content-Security-Policy allows besides our own origin (app/lib/csp.server.ts). */
+function cspSettings(services: AppServices): CspSettings {
+  const fullnode = FULLNODES[services.env.suiNetwork];
+  return { connectSources: fullnode ? [fullnode] : [], upgradeInsecureRequests: services.env.isProduction };
+}
+
 /**
- * Security headers on every response (spec §6): a CSP whose scripts need this request's nonce
- * (no 'unsafe-inline' scripts), no framing, nosniff, a same-origin referrer policy, HSTS in
- * production.
+ * Security headers on every response (spec §6): the base Content-Security-Policy (scripts from our
+ * origin only; a page replaces it with one that also allows its own inline scripts by hash), no
+ * framing, nosniff, a same-origin referrer policy, HSTS in production.
  */
-function securityHeaders(services: AppServices): express.RequestHandler {
+function securityHeaders(services: AppServices, csp: CspSettings): express.RequestHandler {
   const { env } = services;
-  const fullnode = FULLNODES[env.suiNetwork];
-  const nonceSource = (_req: unknown, res: unknown) =>
-    `'nonce-${(res as express.Response).locals.cspNonce as string}'`;
+  const basePolicy = contentSecurityPolicy(csp);
   const headers = helmet({
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", nonceSource],
-        // React and the wallet kit's web components set inline styles; scripts stay locked down.
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", "data:"],
-        fontSrc: ["'self'"],
-        connectSrc: ["'self'", ...(fullnode ? [fullnode] : [])],
-        frameAncestors: ["'none'"],
-        formAction: ["'self'"],
-        baseUri: ["'self'"],
-        objectSrc: ["'none'"],
-        ...(env.isProduction ? { upgradeInsecureRequests: [] } : {}),
-      },
-    },
+    contentSecurityPolicy: false,
     // Wallet pop-ups (e.g. the Slush web wallet) talk back to their opener.
     crossOriginOpenerPolicy: { policy: "same-origin-allow-popups" },
     crossOriginEmbedderPolicy: false,
@@ -179,7 +169,7 @@ function securityHeaders(services: AppServices): express.RequestHandler {
     xFrameOptions: { action: "deny" },
   });
   return (req, res, next) => {
-    res.locals.cspNonce = randomBytes(16).toString("base64");
+    res.setHeader("Content-Security-Policy", basePolicy);
     headers(req, res, next);
   };
 }

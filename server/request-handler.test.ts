@@ -6,7 +6,8 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import compression from "compression";
 import express from "express";
 import { afterEach, describe, expect, it } from "vitest";
-import { acceptedEncoding, sendResponse } from "./request-handler.ts";
+import { acceptedEncoding } from "#app/lib/http-compression.server.ts";
+import { sendResponse } from "./request-handler.ts";
 
 const servers: { close(): void }[] = [];
 afterEach(() => {

@@ -8,7 +8,6 @@
 // write with its compressed length: the compression middleware leaves it alone (already encoded)
 // and only compresses what really streams (static files, bodies that come in several chunks, e.g.
 // deferred loader data, server-sent events), which are piped as they come, like before.
-import { brotliCompressSync, constants, deflateSync, gzipSync } from "node:zlib";
 import { createReadableStreamFromReadable, writeReadableStreamToWritable } from "@react-router/node";
 import type express from "express";
 import {
@@ -16,6 +15,7 @@ import {
   type RouterContextProvider,
   type ServerBuild,
 } from "react-router";
+import { compressBody, encodingFor, isCompressible } from "#app/lib/http-compression.server.ts";
 
 export interface RequestHandlerOptions {
   build: ServerBuild;
@@ -85,7 +85,12 @@ export async function sendResponse(res: express.Response, response: Response): P
   }
   res.statusMessage = response.statusText;
   res.status(response.status);
-  for (const [key, value] of response.headers.entries()) res.append(key, value);
+  // Set, not appended: a page's own Content-Security-Policy replaces the default one the security
+  // middleware set (two policies would both apply). Only Set-Cookie comes as several headers.
+  for (const [key, value] of response.headers.entries()) {
+    if (key === "set-cookie") res.append(key, value);
+    else res.setHeader(key, value);
+  }
   if (!response.body) {
     res.end();
     return;
@@ -159,69 +164,16 @@ export async function sendResponse(res: express.Response, response: Response): P
   }
 }
 
-/** Bodies below this go out as they are (the compression middleware's default threshold). */
-export const COMPRESS_MIN_BYTES = 1024;
-const COMPRESSIBLE =
-  /^(?:text\/|application\/(?:json|javascript|xml|[\w.+-]*\+(?:json|xml))|image\/svg\+xml)/i;
-/**
- * Brotli quality 3 for pages compressed per request: measured on the dashboard's pages (30–120 kB
- * of HTML) it costs a third to a half of quality 4's CPU (the compression middleware's default) for
- * 3–6% more bytes, and is still smaller than gzip -6 at half its CPU.
- */
-const BROTLI_QUALITY = 3;
-
-/**
- * A window just large enough for the body (brotli's default is 4 MiB): the output is the same,
- * but a small page no longer pays for setting up a large window (half the CPU for a 30 kB page).
- */
-function brotliWindowBits(bytes: number): number {
-  return Math.min(constants.BROTLI_DEFAULT_WINDOW, Math.max(16, Math.ceil(Math.log2(bytes))));
-}
-
-/** Which encoding the request accepts, brotli first (q=0 refuses one; `*` stands for the rest). */
-export function acceptedEncoding(header: string | undefined): "br" | "gzip" | "deflate" | null {
-  if (!header) return null;
-  const quality = new Map<string, number>();
-  for (const part of header.split(",")) {
-    const [name = "", ...params] = part.trim().toLowerCase().split(";");
-    if (!name) continue;
-    let q = 1;
-    for (const param of params) {
-      const [key, value] = param.trim().split("=");
-      if (key === "q") q = Number(value);
-    }
-    quality.set(name, Number.isFinite(q) ? q : 0);
-  }
-  const accepts = (name: string) => (quality.get(name) ?? quality.get("*") ?? 0) > 0;
-  if (accepts("br")) return "br";
-  if (accepts("gzip")) return "gzip";
-  if (accepts("deflate")) return "deflate";
-  return null;
-}
-
 /** The body compressed for this request (headers set), or the body itself. */
 function compressWhole(res: express.Response, body: Buffer): Buffer {
-  const type = res.getHeader("Content-Type");
-  if (typeof type !== "string" || !COMPRESSIBLE.test(type)) return body;
+  if (!isCompressible(res.getHeader("Content-Type") as string | undefined)) return body;
   res.vary("Accept-Encoding");
-  if (body.byteLength < COMPRESS_MIN_BYTES || res.getHeader("Content-Encoding")) return body;
+  if (res.getHeader("Content-Encoding")) return body;
   if (/(?:^|,)\s*no-transform\s*(?:,|$)/i.test(String(res.getHeader("Cache-Control") ?? ""))) return body;
-  const encoding = acceptedEncoding(res.req.headers["accept-encoding"]);
+  const encoding = encodingFor(res.req.headers["accept-encoding"], body.byteLength);
   if (!encoding) return body;
-  const encoded =
-    encoding === "br"
-      ? brotliCompressSync(body, {
-          params: {
-            [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
-            [constants.BROTLI_PARAM_LGWIN]: brotliWindowBits(body.byteLength),
-            [constants.BROTLI_PARAM_SIZE_HINT]: body.byteLength,
-          },
-        })
-      : encoding === "gzip"
-        ? gzipSync(body)
-        : deflateSync(body);
   res.setHeader("Content-Encoding", encoding);
-  return encoded;
+  return compressBody(body, encoding);
 }
 
 const STILL_STREAMING = Symbol("still streaming");

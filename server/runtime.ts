@@ -6,6 +6,7 @@ import { CustomerCache } from "#app/lib/cache.server.ts";
 import type { Env } from "#app/lib/env.server.ts";
 import { assertSupportedNetwork, createSuiGateway } from "#app/lib/gateway.server.ts";
 import { createLogger, type Logger } from "#app/lib/logger.server.ts";
+import { PageCache } from "#app/lib/page-cache.server.ts";
 import type { AppServices } from "#app/lib/services.server.ts";
 import { type DatabaseHandle, openDatabase } from "#db/client.ts";
 import { migrateDatabase } from "#db/migrate.ts";
@@ -76,6 +77,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     clock,
     gateway,
     cache: new CustomerCache({ version: () => usageDataVersion(database.db) }),
+    ...(env.pageCacheBytes > 0 ? { pages: new PageCache({ maxBytes: env.pageCacheBytes }) } : {}),
   };
   const schedule =
     (options.managerInProcess ?? env.managerInProcess)

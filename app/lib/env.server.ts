@@ -51,6 +51,11 @@ const rawEnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, "letters, digits, dot, dash or underscore (at most 64)")
     .optional(),
+  /**
+   * Memory (MiB, per web process) for rendered pages kept to answer the same page with the same
+   * data without rendering it again (app/lib/page-cache.server.ts); 0 turns the cache off.
+   */
+  PAGE_CACHE_MB: z.coerce.number().int().min(0).max(4096).default(32),
   /** Number of proxies (HAProxy) in front of the app whose X-Forwarded-For is trusted. */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
   /** Session lifetimes (spec §6: 15 minutes and 7 days); shorter values are for tests. */
@@ -99,6 +104,7 @@ export type Env = {
   managerInProcess: boolean;
   logLevel: z.infer<typeof rawEnvSchema>["LOG_LEVEL"];
   release: string | null;
+  pageCacheBytes: number;
   trustProxyHops: number;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
@@ -172,6 +178,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     managerInProcess,
     logLevel: raw.LOG_LEVEL,
     release: raw.SUIFTLY_RELEASE ?? null,
+    pageCacheBytes: raw.PAGE_CACHE_MB * 1024 * 1024,
     trustProxyHops: raw.TRUST_PROXY_HOPS,
     accessTokenTtlSeconds: raw.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: raw.REFRESH_TOKEN_TTL_SECONDS,

@@ -6,8 +6,10 @@ import type { Clock } from "#app/domain/clock.ts";
 import type { SuiGateway } from "#app/domain/sui-gateway.ts";
 import type { Database, DatabaseHandle } from "#db/client.ts";
 import type { CustomerCache } from "./cache.server.ts";
+import type { CspSettings } from "./csp.server.ts";
 import type { Env } from "./env.server.ts";
 import type { Logger } from "./logger.server.ts";
+import type { PageCache } from "./page-cache.server.ts";
 
 export interface AppServices {
   env: Env;
@@ -18,6 +20,8 @@ export interface AppServices {
   gateway: SuiGateway;
   /** Per-customer cache of usage aggregates (see cache.server.ts). */
   cache: CustomerCache;
+  /** Rendered pages by their exact input (see page-cache.server.ts); absent when PAGE_CACHE_MB=0. */
+  pages?: PageCache;
 }
 
 export interface RequestInfo {
@@ -26,8 +30,11 @@ export interface RequestInfo {
   log: Logger;
   /** Client address as seen through the trusted proxies. */
   ip: string;
-  /** Per-request nonce allowed by the Content-Security-Policy for inline scripts. */
-  cspNonce?: string;
+  /**
+   * The Content-Security-Policy settings pages extend with their inline scripts' hashes (set by
+   * server/http.ts; absent under the development server, which sends no CSP).
+   */
+  csp?: CspSettings;
 }
 
 export const servicesContext = createContext<AppServices | null>(null);

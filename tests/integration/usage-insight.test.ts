@@ -162,6 +162,25 @@ describe("usage insight", () => {
     expect(await page()).toBe("3");
   });
 
+  it("answers a repeated page from the page cache, byte for byte, and only to its own customer", async () => {
+    const pages = app.services.pages;
+    if (!pages) throw new Error("the page cache is on by default");
+    const before = pages.stats();
+    const first = await get("/services/seal/stats?range=7d", alice.jar);
+    const firstHtml = await first.text();
+    const again = await get("/services/seal/stats?range=7d", alice.jar);
+    expect(await again.text()).toBe(firstHtml);
+    expect(again.headers.get("content-security-policy")).toBe(first.headers.get("content-security-policy"));
+    // Sent compressed (Node's fetch asks for gzip), from the compressed copy kept with the page.
+    expect(again.headers.get("content-encoding")).toBe("gzip");
+    expect(pages.stats().hits).toBeGreaterThan(before.hits);
+    expect(totalRequests(firstHtml.replaceAll("<!-- -->", ""))).toBe("163");
+    // The same URL for Bob is Bob's page, rendered for him.
+    const misses = pages.stats().misses;
+    expect(totalRequests(await text(await get("/services/seal/stats?range=7d", bob.jar)))).toBe("7");
+    expect(pages.stats().misses).toBe(misses + 1);
+  });
+
   it("refuses an unknown range with a 400 that says what is allowed", async () => {
     const response = await get("/services/seal/stats?range=2y", alice.jar);
     expect(response.status).toBe(400);
