@@ -2,7 +2,7 @@
 // balance, month-to-date charged, pending usage, the spending limit, last month's total and the
 // next scheduled charge.
 import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
-import { type Database, type Queryable } from "#db/client.ts";
+import type { Database, Queryable } from "#db/client.ts";
 import {
   billingLineItems,
   billingRecords,
