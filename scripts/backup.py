@@ -43,7 +43,7 @@ from datetime import UTC, datetime, timedelta
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from lib import pg, storage  # noqa: E402
-from lib.config import BackupSettings, Config, ConfigError  # noqa: E402
+from lib.config import BackupSettings, Config  # noqa: E402
 from lib.runner import fail, say  # noqa: E402
 
 MANIFEST_FORMAT = 1
@@ -97,10 +97,7 @@ def parse_args(argv: list[str] | None) -> Plan:
     parser.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
     args = parser.parse_args(argv)
 
-    try:
-        config = storage.load_settings(args.config)
-    except ConfigError as error:
-        parser.error(str(error))
+    config = storage.settings_argument(parser, args.config)
     database_url = args.database_url or (config.database_url if config else os.environ.get("SUIFTLY_DATABASE_URL"))
     if not database_url:
         parser.error("no database: pass --database-url or --config (or set SUIFTLY_DATABASE_URL)")
@@ -108,13 +105,7 @@ def parse_args(argv: list[str] | None) -> Plan:
         pg.check_url(database_url)
     except ValueError as error:
         parser.error(f"database URL: {error}")
-    destination = args.destination or (config.backup.destination if config else "")
-    if not destination:
-        parser.error("no destination: pass --destination or --config")
-    try:
-        storage.parse_location(destination)
-    except ValueError as error:
-        parser.error(f"destination: {error}")
+    destination = storage.location_argument(parser, args.destination, config, "destination")
     default_retention = config.backup.retention_days if config else BackupSettings().retention_days
     retention_days = args.retention_days or default_retention
     return Plan(database_url, destination, retention_days, config, args.dry_run)

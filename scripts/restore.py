@@ -40,7 +40,7 @@ from dataclasses import dataclass
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from lib import pg, storage  # noqa: E402
-from lib.config import Config, ConfigError  # noqa: E402
+from lib.config import Config  # noqa: E402
 from lib.runner import fail, say  # noqa: E402
 
 
@@ -86,17 +86,8 @@ def parse_args(argv: list[str] | None) -> Plan:
         parser.error(f"--target: {error}")
     if pg.database_name(args.target) in pg.SYSTEM_DATABASES:
         parser.error(f"--target: will not restore into the {pg.database_name(args.target)} database")
-    try:
-        config = storage.load_settings(args.config)
-    except ConfigError as error:
-        parser.error(str(error))
-    source = args.source or (config.backup.destination if config else "")
-    if not source:
-        parser.error("no source: pass --source or --config")
-    try:
-        storage.parse_location(source)
-    except ValueError as error:
-        parser.error(f"source: {error}")
+    config = storage.settings_argument(parser, args.config)
+    source = storage.location_argument(parser, args.source, config, "source")
     return Plan(backup, args.target, source, config, args.dry_run)
 
 

@@ -11,6 +11,7 @@ import { type AppServices, servicesContext } from "#app/lib/services.server.ts";
 import { apiKeys, billingRecords, customers, sealKeys } from "#db/schema/index.ts";
 import { fundedCustomer } from "#tests/support/billing.ts";
 import { withTestDatabase } from "#tests/support/database.ts";
+import { serviceDeps } from "#tests/support/deps.ts";
 import { monthStart } from "./billing/calendar.ts";
 import { upcomingMonthlyFees } from "./billing/fees.ts";
 import {
@@ -30,7 +31,6 @@ import {
   snapshotService,
 } from "./customer-snapshot.ts";
 import { serviceStates } from "./dashboard.ts";
-import { MockSuiGateway } from "./mock-sui-gateway.ts";
 import { sumLines } from "./pricing.ts";
 import { keyChoices } from "./request-logs.ts";
 import {
@@ -53,8 +53,7 @@ const clock = fixedClock("2026-11-15T09:00:00Z");
 let deps: ServiceDeps;
 
 beforeAll(() => {
-  const handle = database.current.handle;
-  deps = { db: handle.db, database: handle, clock, gateway: new MockSuiGateway(handle.db, clock) };
+  deps = serviceDeps(database.current.handle, clock);
 });
 
 async function busyCustomer() {

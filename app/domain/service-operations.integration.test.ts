@@ -7,6 +7,7 @@ import { type DatabaseHandle, openDatabase, queryRows } from "#db/client.ts";
 import { apiKeys, billingRecords, customers, sealKeys, serviceInstances } from "#db/schema/index.ts";
 import { chainBalance, fundedCustomer, type TestCustomer } from "#tests/support/billing.ts";
 import { withTestDatabase } from "#tests/support/database.ts";
+import { serviceDeps } from "#tests/support/deps.ts";
 import { fixedClock } from "./clock.ts";
 import { MockSuiGateway } from "./mock-sui-gateway.ts";
 import {
@@ -34,8 +35,7 @@ const clock = fixedClock("2026-11-15T09:00:00Z");
 let deps: ServiceDeps;
 
 beforeAll(() => {
-  const handle = database.current.handle;
-  deps = { db: handle.db, database: handle, clock, gateway: new MockSuiGateway(handle.db, clock) };
+  deps = serviceDeps(database.current.handle, clock);
 });
 beforeEach(() => clock.set("2026-11-15T09:00:00Z"));
 

@@ -3,12 +3,12 @@ import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type BillingDeps, charge } from "#app/domain/billing/charge.ts";
 import { fixedClock } from "#app/domain/clock.ts";
-import { MockSuiGateway } from "#app/domain/mock-sui-gateway.ts";
 import { parseEnv } from "#app/lib/env.server.ts";
 import { createLogger } from "#app/lib/logger.server.ts";
 import { billingRecords } from "#db/schema/index.ts";
 import { cachedBalance, fundedCustomer, line } from "#tests/support/billing.ts";
 import { withTestDatabase } from "#tests/support/database.ts";
+import { serviceDeps } from "#tests/support/deps.ts";
 import { runCycle } from "../cycle.ts";
 import { balancesTask } from "./balances.ts";
 
@@ -17,8 +17,7 @@ const clock = fixedClock("2026-11-20T08:00:00Z");
 let deps: BillingDeps;
 
 beforeAll(() => {
-  const { db } = database.current.handle;
-  deps = { db, clock, gateway: new MockSuiGateway(db, clock) };
+  deps = serviceDeps(database.current.handle, clock);
 });
 
 function cycleDeps() {

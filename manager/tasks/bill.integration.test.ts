@@ -6,7 +6,6 @@ import { eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { fixedClock } from "#app/domain/clock.ts";
 import { renderApiKeysMap } from "#app/domain/edge-maps.ts";
-import { MockSuiGateway } from "#app/domain/mock-sui-gateway.ts";
 import {
   type Actor,
   changePlan,
@@ -21,6 +20,7 @@ import { queryRows } from "#db/client.ts";
 import { customers, serviceInstances, usageHourly } from "#db/schema/index.ts";
 import { chainBalance, deposit, fundedCustomer, type TestCustomer } from "#tests/support/billing.ts";
 import { withTestDatabase } from "#tests/support/database.ts";
+import { serviceDeps } from "#tests/support/deps.ts";
 import { runCycle } from "../cycle.ts";
 import { balancesTask } from "./balances.ts";
 import { billTask } from "./bill.ts";
@@ -30,8 +30,7 @@ const clock = fixedClock("2026-11-15T10:00:00Z");
 let deps: ServiceDeps;
 
 beforeAll(() => {
-  const handle = database.current.handle;
-  deps = { db: handle.db, database: handle, clock, gateway: new MockSuiGateway(handle.db, clock) };
+  deps = serviceDeps(database.current.handle, clock);
 });
 
 function cycle(tasks = [billTask]) {

@@ -5,7 +5,6 @@ import { createHash, randomUUID } from "node:crypto";
 import { asc, eq } from "drizzle-orm";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fixedClock } from "#app/domain/clock.ts";
-import { MockSuiGateway } from "#app/domain/mock-sui-gateway.ts";
 import { MockSealRegistrar, type SealRegistrar, type SealRegistration } from "#app/domain/seal-registrar.ts";
 import {
   type Actor,
@@ -19,6 +18,7 @@ import { createLogger } from "#app/lib/logger.server.ts";
 import { sealKeys } from "#db/schema/index.ts";
 import { fundedCustomer } from "#tests/support/billing.ts";
 import { withTestDatabase } from "#tests/support/database.ts";
+import { serviceDeps } from "#tests/support/deps.ts";
 import { runCycle } from "../cycle.ts";
 import { backoffMs, sealRegistrationsTask } from "./seal-registrations.ts";
 
@@ -27,8 +27,7 @@ const clock = fixedClock("2026-11-15T09:00:00Z");
 let deps: ServiceDeps;
 
 beforeAll(() => {
-  const handle = database.current.handle;
-  deps = { db: handle.db, database: handle, clock, gateway: new MockSuiGateway(handle.db, clock) };
+  deps = serviceDeps(database.current.handle, clock);
 });
 beforeEach(() => clock.set("2026-11-15T09:00:00Z"));
 

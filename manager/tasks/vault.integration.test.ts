@@ -9,7 +9,6 @@ import path from "node:path";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixedClock } from "#app/domain/clock.ts";
-import { MockSuiGateway } from "#app/domain/mock-sui-gateway.ts";
 import { MockSealRegistrar } from "#app/domain/seal-registrar.ts";
 import {
   type Actor,
@@ -29,6 +28,7 @@ import { createLogger } from "#app/lib/logger.server.ts";
 import { apiKeys, customers, sealKeys, serviceInstances, vaultVersions } from "#db/schema/index.ts";
 import { fundedCustomer, type TestCustomer } from "#tests/support/billing.ts";
 import { withTestDatabase } from "#tests/support/database.ts";
+import { serviceDeps } from "#tests/support/deps.ts";
 import { runCycle } from "../cycle.ts";
 import { sealRegistrationsTask } from "./seal-registrations.ts";
 import { VAULT_FILES_KEPT, vaultTask } from "./vault.ts";
@@ -149,8 +149,7 @@ let keyToRevoke = "";
 let disabledActor: Actor;
 
 beforeAll(async () => {
-  const handle = database.current.handle;
-  deps = { db: handle.db, database: handle, clock, gateway: new MockSuiGateway(handle.db, clock) };
+  deps = serviceDeps(database.current.handle, clock);
   vaultDir.current = await tempDir();
 
   // B: Seal Pro with burst, an IP allowlist, two Seal keys that get registered, and gRPC Starter.

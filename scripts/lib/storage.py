@@ -123,6 +123,27 @@ def load_settings(config_path: str | None) -> Config | None:
     return None
 
 
+def settings_argument(parser, config_path: str | None) -> Config | None:
+    """load_settings for a command line: an unusable hosts file is a usage error (exit 2)."""
+    try:
+        return load_settings(config_path)
+    except ConfigError as error:
+        parser.error(str(error))
+
+
+def location_argument(parser, given: str | None, config: Config | None, name: str) -> str:
+    """The backup location from --<name>, else the hosts file's backup destination; a missing or
+    malformed one is a usage error (exit 2)."""
+    location = given or (config.backup.destination if config else "")
+    if not location:
+        parser.error(f"no {name}: pass --{name} or --config")
+    try:
+        parse_location(location)
+    except ValueError as error:
+        parser.error(f"{name}: {error}")
+    return location
+
+
 def s3_endpoint(config: Config | None) -> str | None:
     return (
         os.environ.get("SUIFTLY_S3_ENDPOINT")

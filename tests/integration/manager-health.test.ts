@@ -17,6 +17,7 @@ import { vaultTask } from "#manager/tasks/vault.ts";
 import { startTestApp, type TestApp } from "#tests/support/app.ts";
 import { fundedCustomer } from "#tests/support/billing.ts";
 import { withTestDatabase } from "#tests/support/database.ts";
+import { serviceDeps } from "#tests/support/deps.ts";
 
 const database = withTestDatabase();
 const clock = fixedClock("2026-11-15T09:00:00Z");
@@ -68,7 +69,7 @@ describe("GET /health/manager", () => {
   it("is 200 with the last cycle and the vault version after a successful cycle", async () => {
     // Something for the cycle to do: a Seal service with a key to register and put in the vault.
     const handle = database.current.handle;
-    const deps = { db: handle.db, database: handle, clock, gateway: new MockSuiGateway(handle.db, clock) };
+    const deps = serviceDeps(handle, clock);
     const customer = await fundedCustomer(deps, 10_000);
     await enableService(
       deps,

@@ -18,6 +18,7 @@ import {
   successfulChainCharges,
 } from "#tests/support/billing.ts";
 import { withTestDatabase } from "#tests/support/database.ts";
+import { serviceDeps } from "#tests/support/deps.ts";
 import { EscrowError, recordTransfer, storeBalance } from "../escrow.ts";
 import {
   type BillingDeps,
@@ -35,8 +36,7 @@ const clock = fixedClock("2026-11-15T12:00:00Z");
 let deps: BillingDeps;
 
 beforeAll(() => {
-  const { db } = database.current.handle;
-  deps = { db, clock, gateway: new MockSuiGateway(db, clock) };
+  deps = serviceDeps(database.current.handle, clock);
 });
 
 function request(
