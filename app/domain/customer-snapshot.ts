@@ -72,7 +72,7 @@ interface RawServiceRow
   updatedAt: string;
 }
 
-interface RawSnapshot {
+export interface RawSnapshot {
   status: CustomerStatus;
   paymentOverdueSince: string | null;
   hasEscrowAccount: boolean;
@@ -87,14 +87,15 @@ interface RawSnapshot {
 const date = (value: string | null): Date | null => (value === null ? null : new Date(value));
 
 /**
- * One row with one JSON column. Every list is an uncorrelated subquery on the customer id, so each
- * is read once through its table's customer index.
+ * The snapshot as one JSON column of a statement that reads `customers` left-joined with
+ * `escrow_accounts` on the customer whose id is the `customerId` placeholder. Every list is an
+ * uncorrelated subquery on the customer id, so each is read once through its table's customer index.
+ * Two statements use it: `customer_snapshot` below and the session check (session.server.ts), which
+ * reads it in the same round trip as the session row.
  */
-function buildSnapshotQuery(db: Database) {
+export function snapshotColumn() {
   const id = sql.placeholder("customerId");
-  return db
-    .select({
-      snapshot: sql<RawSnapshot>`json_build_object(
+  return sql<RawSnapshot | null>`json_build_object(
         'status', ${customers.status},
         'paymentOverdueSince', ${customers.paymentOverdueSince},
         'hasEscrowAccount', ${escrowAccounts.customerId} is not null,
@@ -128,11 +129,15 @@ function buildSnapshotQuery(db: Database) {
                                   where customer_id = ${id}
                                   order by executed_at desc, id desc
                                   limit ${RECENT_LEDGER_ENTRIES}) t)
-      )`,
-    })
+      )`;
+}
+
+function buildSnapshotQuery(db: Database) {
+  return db
+    .select({ snapshot: snapshotColumn() })
     .from(customers)
     .leftJoin(escrowAccounts, eq(escrowAccounts.customerId, customers.customerId))
-    .where(eq(customers.customerId, id))
+    .where(eq(customers.customerId, sql.placeholder("customerId")))
     .prepare("customer_snapshot");
 }
 
@@ -146,7 +151,14 @@ export async function loadCustomerSnapshot(db: Database, customerId: number): Pr
     prepared.set(db, query);
   }
   const [row] = await query.execute({ customerId });
-  const raw = row?.snapshot;
+  return snapshotFromColumn(customerId, row?.snapshot);
+}
+
+/** The CustomerSnapshot a `snapshotColumn()` value describes (null: no such customer). */
+export function snapshotFromColumn(
+  customerId: number,
+  raw: RawSnapshot | null | undefined,
+): CustomerSnapshot {
   if (!raw) {
     return {
       customerId,

@@ -9,6 +9,7 @@ import { customers } from "#db/schema/index.ts";
 import { consumeChallenge } from "./auth/challenge.server.ts";
 import { findOrCreateCustomer } from "./auth/customers.server.ts";
 import { SuiWalletStrategy } from "./auth/sui-wallet-strategy.server.ts";
+import { primeCustomerSnapshot, requestReadsSnapshot } from "./customer-snapshot.server.ts";
 import { HttpError } from "./http-errors.server.ts";
 import { wantsJson } from "./request-body.server.ts";
 import { getRequestInfo, getServices } from "./services.server.ts";
@@ -28,8 +29,14 @@ export function getViewer(context: Context): Viewer | null {
 export const sessionMiddleware: MiddlewareFunction<Response> = async ({ request, context }, next) => {
   const services = getServices(context);
   const { ip } = getRequestInfo(context);
-  const session = await resolveSession(request, services, { ip });
+  const session = await resolveSession(
+    request,
+    services,
+    { ip },
+    { withSnapshot: requestReadsSnapshot(request) },
+  );
   context.set(viewerContext, session.viewer);
+  if (session.snapshot) primeCustomerSnapshot({ request, context }, session.snapshot);
   const response = await next();
   if (session.cookies.length > 0) {
     // A route that set session cookies itself (sign-in, sign-out) has the last word.

@@ -10,8 +10,9 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { LRUCache } from "lru-cache";
 import { recordActivity } from "#app/domain/activity.ts";
+import { type CustomerSnapshot, snapshotColumn, snapshotFromColumn } from "#app/domain/customer-snapshot.ts";
 import type { Database, Queryable } from "#db/client.ts";
-import { customers, sessions } from "#db/schema/index.ts";
+import { customers, escrowAccounts, sessions } from "#db/schema/index.ts";
 import { readCookie, serializeCookie } from "./cookies.ts";
 import type { Env } from "./env.server.ts";
 import type { AppServices } from "./services.server.ts";
@@ -180,37 +181,56 @@ export async function revokeSessionFamily(db: Queryable, familyId: string, now: 
   return revoked.length;
 }
 
-function buildSessionStateQuery(db: Database) {
-  return db
-    .select({ revokedAt: sessions.revokedAt, status: customers.status })
-    .from(sessions)
-    .innerJoin(customers, eq(customers.customerId, sessions.customerId))
-    .where(
-      and(
-        eq(sessions.id, sql.placeholder("sessionId")),
-        eq(sessions.customerId, sql.placeholder("customerId")),
-      ),
-    )
-    .limit(1)
-    .prepare("session_state");
+function sessionOfCustomer() {
+  return and(
+    eq(sessions.id, sql.placeholder("sessionId")),
+    eq(sessions.customerId, sql.placeholder("customerId")),
+  );
 }
 
-// Every signed-in request runs it: built (and, on PostgreSQL, parsed) once per database.
-const sessionStateQueries = new WeakMap<Database, ReturnType<typeof buildSessionStateQuery>>();
+function buildSessionStateQueries(db: Database) {
+  return {
+    state: db
+      .select({ revokedAt: sessions.revokedAt, status: customers.status })
+      .from(sessions)
+      .innerJoin(customers, eq(customers.customerId, sessions.customerId))
+      .where(sessionOfCustomer())
+      .limit(1)
+      .prepare("session_state"),
+    // The same check, plus the customer snapshot the page's loaders are about to read: one round
+    // trip instead of two for every signed-in page view.
+    withSnapshot: db
+      .select({ revokedAt: sessions.revokedAt, status: customers.status, snapshot: snapshotColumn() })
+      .from(sessions)
+      .innerJoin(customers, eq(customers.customerId, sessions.customerId))
+      .leftJoin(escrowAccounts, eq(escrowAccounts.customerId, customers.customerId))
+      .where(sessionOfCustomer())
+      .limit(1)
+      .prepare("session_state_snapshot"),
+  };
+}
 
-function sessionStateQuery(db: Database) {
-  let query = sessionStateQueries.get(db);
-  if (!query) {
-    query = buildSessionStateQuery(db);
-    sessionStateQueries.set(db, query);
+// Every signed-in request runs one of them: built (and, on PostgreSQL, parsed) once per database.
+const sessionQueriesByDatabase = new WeakMap<Database, ReturnType<typeof buildSessionStateQueries>>();
+
+function sessionStateQueries(db: Database) {
+  let queries = sessionQueriesByDatabase.get(db);
+  if (!queries) {
+    queries = buildSessionStateQueries(db);
+    sessionQueriesByDatabase.set(db, queries);
   }
-  return query;
+  return queries;
 }
 
 export interface ResolvedSession {
   viewer: Viewer | null;
   /** Set-Cookie values the response must carry (rotated tokens, or clearing bad ones). */
   cookies: string[];
+  /**
+   * The viewer's customer snapshot, read with the session check when `withSnapshot` was asked
+   * for and the access token was valid (not after a renewal from the refresh token).
+   */
+  snapshot?: CustomerSnapshot;
 }
 
 /** Who is making this request? Renews an expired access token from the refresh token. */
@@ -218,6 +238,7 @@ export async function resolveSession(
   request: Request,
   services: AppServices,
   client: { ip: string },
+  options: { withSnapshot?: boolean } = {},
 ): Promise<ResolvedSession> {
   const { env, clock, db } = services;
   const names = sessionCookieNames(env);
@@ -231,11 +252,21 @@ export async function resolveSession(
     const check = await verifyAccessToken(env, accessToken, now);
     if (check.status === "valid") {
       // Stateless tokens are not enough: a revoked session must stop working at once.
-      const [row] = await sessionStateQuery(db).execute({
-        sessionId: check.viewer.sessionId,
-        customerId: check.viewer.customerId,
-      });
-      if (row && !row.revokedAt && row.status !== "closed") return { viewer: check.viewer, cookies: [] };
+      const { sessionId, customerId } = check.viewer;
+      const queries = sessionStateQueries(db);
+      if (options.withSnapshot) {
+        const [row] = await queries.withSnapshot.execute({ sessionId, customerId });
+        if (row && !row.revokedAt && row.status !== "closed") {
+          return {
+            viewer: check.viewer,
+            cookies: [],
+            snapshot: snapshotFromColumn(customerId, row.snapshot),
+          };
+        }
+      } else {
+        const [row] = await queries.state.execute({ sessionId, customerId });
+        if (row && !row.revokedAt && row.status !== "closed") return { viewer: check.viewer, cookies: [] };
+      }
       return { viewer: null, cookies: clearSessionCookies(env) };
     }
   }

@@ -6,7 +6,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixedClock } from "#app/domain/clock.ts";
 import { createLogger } from "#app/lib/logger.server.ts";
-import { openDatabase, queryRows } from "#db/client.ts";
+import { type DatabaseHandle, openDatabase, queryRows } from "#db/client.ts";
 import { startTestApp, type TestApp } from "#tests/support/app.ts";
 import { withTestDatabase } from "#tests/support/database.ts";
 import { CookieJar, getChallenge, postJson, request, signIn, signMessage } from "#tests/support/http.ts";
@@ -415,6 +415,91 @@ describe("sessions", () => {
     });
     expect(response.status).toBe(302);
     expect(response.headers.get("location")).toBe("/");
+  });
+});
+
+describe("the session check of a page view", () => {
+  /** The named (prepared) statements the app ran, in order. */
+  const statements: string[] = [];
+  let counted: TestApp;
+  let countedHandle: DatabaseHandle;
+
+  beforeAll(async () => {
+    countedHandle = await openDatabase({ url: database.current.url, poolMax: 4 });
+    countedHandle.pool?.on("connect", (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as unknown as { query: (...args: unknown[]) => unknown }).query = (
+        config: unknown,
+        ...rest
+      ) => {
+        const name = (config as { name?: unknown } | null)?.name;
+        if (typeof name === "string") statements.push(name);
+        return query(config, ...rest);
+      };
+    });
+    counted = await startTestApp({ database: countedHandle });
+  });
+  afterAll(async () => {
+    await counted?.close();
+    await countedHandle?.close();
+  });
+
+  async function statementsOf(path: string, jar: CookieJar, accept: string) {
+    statements.length = 0;
+    const response = await request(counted, "GET", path, undefined, { jar, headers: { accept } });
+    const body = await response.text();
+    return { status: response.status, response, body, statements: [...statements] };
+  }
+
+  it("reads the session and the customer snapshot in one statement, then only what the page needs", async () => {
+    const { jar, address } = await signIn(counted);
+    const page = await statementsOf("/dashboard", jar, "text/html");
+    expect(page.status).toBe(200);
+    expect(page.statements.filter((name) => name.startsWith("session_state"))).toEqual([
+      "session_state_snapshot",
+    ]);
+    expect(page.statements).not.toContain("customer_snapshot");
+    expect(page.body).toContain(`title="${address}"`);
+
+    // Client-side navigation: the root's loader data too, so the same single statement.
+    const data = await statementsOf("/dashboard.data", jar, "*/*");
+    expect(data.status).toBe(200);
+    expect(
+      data.statements.filter((name) => name.includes("snapshot") || name.startsWith("session_state")),
+    ).toEqual(["session_state_snapshot"]);
+
+    // Only the page's own loader: the plain session check, and the page reads its snapshot itself.
+    const partial = await statementsOf("/dashboard.data?_routes=routes%2Fdashboard", jar, "*/*");
+    expect(partial.status).toBe(200);
+    expect(
+      partial.statements.filter((name) => name.includes("snapshot") || name.startsWith("session_state")),
+    ).toEqual(["session_state", "customer_snapshot"]);
+
+    // A JSON resource never reads the snapshot.
+    const api = await statementsOf("/auth/session", jar, "application/json");
+    expect(api.status).toBe(200);
+    expect(
+      api.statements.filter((name) => name.includes("snapshot") || name.startsWith("session_state")),
+    ).toEqual(["session_state"]);
+  });
+
+  it("still signs a revoked session out of a page at once", async () => {
+    const { jar, address } = await signIn(counted);
+    const stolen = jar.clone();
+    const before = await statementsOf("/dashboard", stolen, "text/html");
+    expect(before.status).toBe(200);
+    expect(before.body).toContain(`title="${address}"`);
+    expect((await postJson(counted, "/auth/logout", {}, { jar })).status).toBe(200);
+    // The dashboard shows its signed-out demo, and the dead cookies are cleared.
+    const after = await statementsOf("/dashboard", stolen, "text/html");
+    expect(after.status).toBe(200);
+    expect(after.response.headers.getSetCookie().some((cookie) => cookie.startsWith("sfy_access=;"))).toBe(
+      true,
+    );
+    const html = after.body;
+    expect(html).not.toContain('data-testid="viewer-address"');
+    expect(html).not.toContain(address);
+    expect(after.statements).not.toContain("customer_snapshot");
   });
 });
 
