@@ -14,7 +14,7 @@ export interface ConfirmRequest {
  */
 export function ConfirmPanel({ confirm, cancelHref }: { confirm: ConfirmRequest; cancelHref: string }) {
   return (
-    <Alert tone="warning" className="mb-4 flex-col gap-3" role="alertdialog" aria-label="Confirm">
+    <Alert tone="warning" layout="stack" className="mb-4 gap-3" role="alertdialog" aria-label="Confirm">
       <p>{confirm.message}</p>
       <Form method="post" className="flex gap-2">
         {Object.entries(confirm.fields).map(([name, value]) => (

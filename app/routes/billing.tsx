@@ -165,7 +165,7 @@ function SignedInBilling({ data: page, actionData }: { data: SignedInData; actio
         <Card>
           <CardHeader>
             <CardDescription>Escrow balance</CardDescription>
-            <CardTitle className="text-3xl tabular-nums" data-testid="billing-balance">
+            <CardTitle size="xl" className="tabular-nums" data-testid="billing-balance">
               {formatCents(overview.balanceCents)}
             </CardTitle>
           </CardHeader>
@@ -180,7 +180,9 @@ function SignedInBilling({ data: page, actionData }: { data: SignedInData; actio
         <Card>
           <CardHeader>
             <CardDescription>Charged this month</CardDescription>
-            <CardTitle className="text-3xl tabular-nums">{formatCents(overview.monthToDateCents)}</CardTitle>
+            <CardTitle size="xl" className="tabular-nums">
+              {formatCents(overview.monthToDateCents)}
+            </CardTitle>
           </CardHeader>
           <CardContent>
             <LimitProgress spentCents={overview.monthToDateCents} limitCents={overview.spendingLimitCents} />
@@ -195,7 +197,9 @@ function SignedInBilling({ data: page, actionData }: { data: SignedInData; actio
         <Card>
           <CardHeader>
             <CardDescription>Next scheduled charge</CardDescription>
-            <CardTitle className="text-3xl tabular-nums">{formatCents(overview.nextCharge.cents)}</CardTitle>
+            <CardTitle size="xl" className="tabular-nums">
+              {formatCents(overview.nextCharge.cents)}
+            </CardTitle>
           </CardHeader>
           <CardContent className="text-xs text-zinc-500">
             {overview.nextCharge.cents > 0

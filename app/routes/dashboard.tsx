@@ -89,7 +89,9 @@ export default function Dashboard({ loaderData }: Route.ComponentProps) {
                     {label}
                   </Link>
                 </CardDescription>
-                <CardTitle className="text-2xl tabular-nums">{formatCents(Number(cents))}</CardTitle>
+                <CardTitle size="lg" className="tabular-nums">
+                  {formatCents(Number(cents))}
+                </CardTitle>
               </CardHeader>
             </Card>
           ))}

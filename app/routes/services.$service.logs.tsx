@@ -9,7 +9,7 @@ import { SectionError } from "#app/components/route-error.tsx";
 import { Alert } from "#app/components/ui/alert.tsx";
 import { Badge } from "#app/components/ui/badge.tsx";
 import { Button } from "#app/components/ui/button.tsx";
-import { Card, CardContent } from "#app/components/ui/card.tsx";
+import { Card } from "#app/components/ui/card.tsx";
 import { FieldError } from "#app/components/ui/field-error.tsx";
 import { SERVICES } from "#app/domain/catalog.ts";
 import { snapshotKeyChoices, snapshotService } from "#app/domain/customer-snapshot.ts";
@@ -267,7 +267,7 @@ export default function ServiceLogsTab({ loaderData }: Route.ComponentProps) {
         )
       ) : (
         <Card>
-          <CardContent className="overflow-x-auto p-0">
+          <div className="overflow-x-auto">
             <table className="w-full text-left text-sm tabular-nums" data-testid="request-log">
               <caption className="sr-only">Requests, newest first. Times are UTC.</caption>
               <thead className="text-xs text-zinc-500 dark:text-zinc-400">
@@ -319,7 +319,7 @@ export default function ServiceLogsTab({ loaderData }: Route.ComponentProps) {
                 ))}
               </tbody>
             </table>
-          </CardContent>
+          </div>
         </Card>
       )}
 

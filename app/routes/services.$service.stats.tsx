@@ -127,7 +127,7 @@ export default function ServiceStatsTab({ loaderData }: Route.ComponentProps) {
             <Card>
               <CardHeader>
                 <CardDescription>Requests, last {rangeLabel}</CardDescription>
-                <CardTitle className="text-2xl tabular-nums" data-testid="total-requests">
+                <CardTitle size="lg" className="tabular-nums" data-testid="total-requests">
                   {formatNumber(stats.totals.requests)}
                 </CardTitle>
               </CardHeader>
@@ -138,7 +138,7 @@ export default function ServiceStatsTab({ loaderData }: Route.ComponentProps) {
             <Card>
               <CardHeader>
                 <CardDescription>Success rate</CardDescription>
-                <CardTitle className="text-2xl tabular-nums">
+                <CardTitle size="lg" className="tabular-nums">
                   {formatPercent(stats.totals.successRate)}
                 </CardTitle>
               </CardHeader>
@@ -150,7 +150,9 @@ export default function ServiceStatsTab({ loaderData }: Route.ComponentProps) {
             <Card>
               <CardHeader>
                 <CardDescription>Bandwidth</CardDescription>
-                <CardTitle className="text-2xl tabular-nums">{formatBytes(stats.totals.bytesOut)}</CardTitle>
+                <CardTitle size="lg" className="tabular-nums">
+                  {formatBytes(stats.totals.bytesOut)}
+                </CardTitle>
               </CardHeader>
               <CardContent className="text-xs text-zinc-500 dark:text-zinc-400">
                 sent · {formatBytes(stats.totals.bytesIn)} received
@@ -159,7 +161,9 @@ export default function ServiceStatsTab({ loaderData }: Route.ComponentProps) {
             <Card>
               <CardHeader>
                 <CardDescription>Latency p50 / p95 / p99</CardDescription>
-                <CardTitle className="text-2xl tabular-nums">{formatMs(stats.totals.p50Ms)}</CardTitle>
+                <CardTitle size="lg" className="tabular-nums">
+                  {formatMs(stats.totals.p50Ms)}
+                </CardTitle>
               </CardHeader>
               <CardContent className="text-xs text-zinc-500 dark:text-zinc-400">
                 p95 {formatMs(stats.totals.p95Ms)} · p99 {formatMs(stats.totals.p99Ms)}

@@ -85,7 +85,7 @@ export default function SpendingLimit({ loaderData, actionData }: Route.Componen
         <Card className="max-w-xl">
           <CardHeader>
             <CardDescription>Current limit</CardDescription>
-            <CardTitle className="text-3xl tabular-nums" data-testid="current-limit">
+            <CardTitle size="xl" className="tabular-nums" data-testid="current-limit">
               {formatCents(loaderData.limitCents)}
             </CardTitle>
           </CardHeader>

@@ -33,8 +33,10 @@ export function ThemeToggle({ theme }: { theme: Theme }) {
           aria-pressed={current === value}
           title={label}
           className={cn(
-            "inline-flex h-7 w-7 items-center justify-center rounded text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100",
-            current === value && "bg-zinc-100 text-zinc-900 dark:bg-zinc-800 dark:text-zinc-100",
+            "inline-flex h-7 w-7 items-center justify-center rounded",
+            current === value
+              ? "bg-zinc-100 text-zinc-900 dark:bg-zinc-800 dark:text-zinc-100"
+              : "text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100",
           )}
         >
           <Icon className="h-4 w-4" aria-hidden />

@@ -25,7 +25,7 @@ function CopyButton({ value }: { value: string }) {
 /** New API keys, in full, exactly once: the page that answers the creation is the only place they appear. */
 export function CreatedKeys({ keys, heading }: { keys: string[]; heading?: string | undefined }) {
   return (
-    <Alert tone="success" className="mb-4 flex-col items-stretch gap-2" data-testid="created-keys">
+    <Alert tone="success" layout="stack" className="mb-4 gap-2" data-testid="created-keys">
       {heading ? <p className="font-semibold">{heading}</p> : null}
       <p>
         Copy {keys.length === 1 ? "this API key" : "these API keys"} now. For your security{" "}

@@ -1,3 +1,4 @@
+import { cva, type VariantProps } from "class-variance-authority";
 import type { HTMLAttributes } from "react";
 import { cn } from "#app/lib/utils.ts";
 
@@ -17,8 +18,18 @@ export function CardHeader({ className, ...props }: HTMLAttributes<HTMLDivElemen
   return <div className={cn("flex flex-col gap-1 p-5 pb-3", className)} {...props} />;
 }
 
-export function CardTitle({ className, ...props }: HTMLAttributes<HTMLHeadingElement>) {
-  return <h2 className={cn("text-base font-semibold", className)} {...props} />;
+const cardTitleVariants = cva("font-semibold", {
+  // lg/xl: a card whose title is its headline figure (a balance, a total).
+  variants: { size: { md: "text-base", lg: "text-2xl", xl: "text-3xl" } },
+  defaultVariants: { size: "md" },
+});
+
+export function CardTitle({
+  className,
+  size,
+  ...props
+}: HTMLAttributes<HTMLHeadingElement> & VariantProps<typeof cardTitleVariants>) {
+  return <h2 className={cn(cardTitleVariants({ size }), className)} {...props} />;
 }
 
 export function CardDescription({ className, ...props }: HTMLAttributes<HTMLParagraphElement>) {
@@ -26,5 +37,6 @@ export function CardDescription({ className, ...props }: HTMLAttributes<HTMLPara
 }
 
 export function CardContent({ className, ...props }: HTMLAttributes<HTMLDivElement>) {
-  return <div className={cn("p-5 pt-0", className)} {...props} />;
+  // No top padding of its own (it follows a CardHeader); a card without a header adds `pt-5`.
+  return <div className={cn("px-5 pb-5", className)} {...props} />;
 }
