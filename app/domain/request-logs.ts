@@ -2,10 +2,10 @@
 // `haproxy_logs`, filtered, paginated by keyset on (ts, id) — never OFFSET, so page 1,000 costs
 // what page 1 costs. The indexes that serve it are (customer_id, ts desc, id desc) and the
 // partial index over the rows that were not served fine (see db/schema/haproxy-logs.ts).
-import { and, asc, desc, eq, gte, lte, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, fillPlaceholders, gte, lte, type SQL, sql } from "drizzle-orm";
 import type { Queryable } from "#db/client.ts";
 import { apiKeys, haproxyLogs } from "#db/schema/index.ts";
-import type { LogOutcome } from "#db/schema/values.ts";
+import { LOG_OUTCOMES, type LogOutcome } from "#db/schema/values.ts";
 import { apiKeyFingerprint } from "./api-keys.ts";
 import {
   encodeCursor,
@@ -14,6 +14,7 @@ import {
   type LogCursor,
   type LogFilters,
   STATUS_CLASSES,
+  type StatusClass,
 } from "./request-log-filters.ts";
 
 export interface RequestLogEntry {
@@ -82,57 +83,99 @@ export class UnknownKeyFilterError extends Error {}
  */
 export const LOG_CLOCK_SLACK_MS = 3_600_000;
 
-/** The page query itself (one statement; exposed so its plan can be checked). */
-export function requestLogQuery(
-  db: Queryable,
-  input: {
-    customerId: number;
-    filters: LogFilters;
-    /** The service the page is for; the filter's "all" widens it. */
-    service: string;
-    keys: readonly KeyChoice[];
-    now: Date;
-    pageSize?: number;
-  },
-) {
-  const { filters, customerId } = input;
-  const pageSize = input.pageSize ?? LOG_PAGE_SIZE;
-  const since = new Date(input.now.getTime() - LOG_RANGES[filters.range].ms);
-  // Bounded above too, so the planner prunes the empty day partitions made ahead of today (a week
-  // of them): without this bound, planning a first page cost more than running it.
-  const until = new Date(input.now.getTime() + LOG_CLOCK_SLACK_MS);
-  const conditions: (SQL | undefined)[] = [
-    eq(haproxyLogs.customerId, customerId),
-    gte(haproxyLogs.ts, since),
-    lte(haproxyLogs.ts, until),
-  ];
+export interface RequestLogQueryInput {
+  customerId: number;
+  filters: LogFilters;
+  /** The service the page is for; the filter's "all" widens it. */
+  service: string;
+  keys: readonly KeyChoice[];
+  now: Date;
+  pageSize?: number;
+}
 
+/**
+ * What a page's statement text depends on; the customer, the times, the service, the key and the
+ * cursor are its parameters. The status class and the outcome are written into the text instead:
+ * only then can a prepared statement's generic plan prove that it reads rows of the partial index of
+ * problems (`status >= 400 or outcome <> 'ok'`), which keeps "5xx of a busy customer" fast.
+ */
+interface LogQueryShape {
+  allServices: boolean;
+  statusClass: StatusClass | null;
+  outcome: LogOutcome | null;
+  key: boolean;
+  cursor: "none" | "older" | "newer";
+}
+
+function logQueryShape(input: RequestLogQueryInput) {
+  const { filters } = input;
+  const pageSize = input.pageSize ?? LOG_PAGE_SIZE;
   const service = filters.service ?? input.service;
-  if (service !== "all") conditions.push(eq(haproxyLogs.service, service));
-  if (filters.status) {
-    const { min, max } = STATUS_CLASSES[filters.status];
-    conditions.push(gte(haproxyLogs.status, min), lte(haproxyLogs.status, max));
-  }
-  if (filters.outcome) conditions.push(eq(haproxyLogs.outcome, filters.outcome));
+  const values: Record<string, unknown> = {
+    customerId: input.customerId,
+    since: new Date(input.now.getTime() - LOG_RANGES[filters.range].ms),
+    // Bounded above too, so the planner prunes the empty day partitions made ahead of today (a
+    // week of them): without this bound, planning a first page cost more than running it.
+    until: new Date(input.now.getTime() + LOG_CLOCK_SLACK_MS),
+    limit: pageSize + 1,
+  };
+  if (service !== "all") values.service = service;
   if (filters.key !== undefined) {
     const key = input.keys.find((candidate) => candidate.id === filters.key);
     // The key list is the customer's own: another customer's key id is simply not in it.
     if (!key) throw new UnknownKeyFilterError("not one of this customer's keys");
-    conditions.push(eq(haproxyLogs.keyFp, key.fingerprint));
+    values.keyFp = key.fingerprint;
   }
-
   // Newer pages are read oldest-first from the cursor, then flipped back to newest-first.
   const readingNewer = filters.after !== undefined;
   const cursor: LogCursor | undefined = filters.after ?? filters.before;
   if (cursor) {
+    values.cursorTs = cursor.ts;
+    values.cursorId = cursor.id;
+  }
+  const shape: LogQueryShape = {
+    allServices: service === "all",
+    statusClass: filters.status ?? null,
+    outcome: filters.outcome ?? null,
+    key: filters.key !== undefined,
+    cursor: !cursor ? "none" : readingNewer ? "newer" : "older",
+  };
+  return { shape, values, readingNewer, cursor, pageSize };
+}
+
+/** A constant of the statement's text: only values from this module's closed lists come here. */
+function literal(value: number | LogOutcome): SQL {
+  if (typeof value === "number" && Number.isInteger(value)) return sql.raw(String(value));
+  if (typeof value === "string" && (LOG_OUTCOMES as readonly string[]).includes(value))
+    return sql.raw(`'${value}'`);
+  throw new Error(`not a log-query constant: ${String(value)}`);
+}
+
+function buildLogQuery(db: Queryable, shape: LogQueryShape) {
+  const param = (name: string) => sql.placeholder(name);
+  const conditions: SQL[] = [
+    eq(haproxyLogs.customerId, param("customerId")),
+    gte(haproxyLogs.ts, param("since")),
+    lte(haproxyLogs.ts, param("until")),
+  ];
+  if (!shape.allServices) conditions.push(eq(haproxyLogs.service, param("service")));
+  if (shape.statusClass) {
+    const { min, max } = STATUS_CLASSES[shape.statusClass];
+    conditions.push(gte(haproxyLogs.status, literal(min)), lte(haproxyLogs.status, literal(max)));
+  }
+  if (shape.outcome) conditions.push(eq(haproxyLogs.outcome, literal(shape.outcome)));
+  if (shape.key) conditions.push(eq(haproxyLogs.keyFp, param("keyFp")));
+  const readingNewer = shape.cursor === "newer";
+  if (shape.cursor !== "none") {
     const position = sql`(${haproxyLogs.ts}, ${haproxyLogs.id})`;
-    const at = sql`(${cursor.ts}::timestamptz, ${cursor.id}::bigint)`;
+    const at = sql`(${param("cursorTs")}::timestamptz, ${param("cursorId")}::bigint)`;
     conditions.push(readingNewer ? sql`${position} > ${at}` : sql`${position} < ${at}`);
     // The row comparison alone does not bound the index range on ts; this does.
-    conditions.push(readingNewer ? gte(haproxyLogs.ts, cursor.ts) : lte(haproxyLogs.ts, cursor.ts));
+    conditions.push(
+      readingNewer ? gte(haproxyLogs.ts, param("cursorTs")) : lte(haproxyLogs.ts, param("cursorTs")),
+    );
   }
-
-  const query = db
+  return db
     .select({
       id: haproxyLogs.id,
       ts: haproxyLogs.ts,
@@ -154,16 +197,59 @@ export function requestLogQuery(
         ? [asc(haproxyLogs.ts), asc(haproxyLogs.id)]
         : [desc(haproxyLogs.ts), desc(haproxyLogs.id)]),
     )
-    .limit(pageSize + 1);
+    .limit(param("limit"));
+}
+
+/** The page query itself with its values filled in (one statement; exposed so its plan can be checked). */
+export function requestLogQuery(db: Queryable, input: RequestLogQueryInput) {
+  const { shape, values, readingNewer, cursor, pageSize } = logQueryShape(input);
+  const built = buildLogQuery(db, shape);
+  const query = {
+    toSQL() {
+      const { sql: text, params } = built.toSQL();
+      return { sql: text, params: fillPlaceholders(params, values) };
+    },
+  };
   return { query, readingNewer, cursor, pageSize };
 }
 
-export async function requestLogPage(
-  db: Queryable,
-  input: Parameters<typeof requestLogQuery>[1],
-): Promise<RequestLogPage> {
-  const { query, readingNewer, cursor, pageSize } = requestLogQuery(db, input);
-  const rows = await query;
+// Prepared statements by shape, per database: built (by drizzle) and parsed (by PostgreSQL) once,
+// not on every page view, and after five executions PostgreSQL runs a generic plan instead of
+// planning each one: the day partitions outside the range are then skipped when the statement
+// starts ("Subplans Removed" in its plan) rather than when it is planned.
+const preparedLogQueries = new WeakMap<Queryable, Map<string, ReturnType<typeof prepareLogQuery>>>();
+
+function prepareLogQuery(db: Queryable, shape: LogQueryShape, name: string) {
+  return buildLogQuery(db, shape).prepare(name);
+}
+
+function preparedLogQuery(db: Queryable, shape: LogQueryShape) {
+  // One name per shape, e.g. request_log_page_one_5xx_any_0_older: this service's 5xx, any outcome,
+  // any key, reading older rows.
+  const name = [
+    "request_log_page",
+    shape.allServices ? "all" : "one",
+    shape.statusClass ?? "any",
+    shape.outcome ?? "any",
+    Number(shape.key),
+    shape.cursor,
+  ].join("_");
+  let byName = preparedLogQueries.get(db);
+  if (!byName) {
+    byName = new Map();
+    preparedLogQueries.set(db, byName);
+  }
+  let query = byName.get(name);
+  if (!query) {
+    query = prepareLogQuery(db, shape, name);
+    byName.set(name, query);
+  }
+  return query;
+}
+
+export async function requestLogPage(db: Queryable, input: RequestLogQueryInput): Promise<RequestLogPage> {
+  const { shape, values, readingNewer, cursor, pageSize } = logQueryShape(input);
+  const rows = await preparedLogQuery(db, shape).execute(values);
 
   const more = rows.length > pageSize;
   const page = rows.slice(0, pageSize);
