@@ -35,8 +35,32 @@ export interface RequestLogEntry {
   repeat: number;
 }
 
+/**
+ * One logged request as a page's rows travel from PostgreSQL to the browser: a JSON array with
+ * these fields in this order (time as epoch milliseconds).
+ */
+export type LogRowTuple = [
+  tsMs: number,
+  id: number,
+  region: string,
+  service: string,
+  method: string,
+  status: number,
+  outcome: LogOutcome,
+  latencyMs: number,
+  bytesIn: number,
+  bytesOut: number,
+  keyFp: string | null,
+  repeat: number,
+];
+
 export interface RequestLogPage {
-  entries: RequestLogEntry[];
+  /**
+   * The page's rows, newest first: one JSON text of `LogRowTuple`s, built by PostgreSQL and decoded
+   * by the page (`decodeLogRows`). As one string, the rows cost the loader no objects to build and
+   * React Router's encoding of the loader data for hydration one value instead of ~600.
+   */
+  rows: string;
   /** Cursor for the next (older) page, when there is one. */
   older: string | null;
   /** Cursor for the previous (newer) page, when there is one. */
@@ -179,16 +203,12 @@ function buildLogQuery(db: Queryable, shape: LogQueryShape) {
     .select({
       id: haproxyLogs.id,
       ts: haproxyLogs.ts,
-      region: haproxyLogs.region,
-      service: haproxyLogs.service,
-      method: haproxyLogs.method,
-      status: haproxyLogs.status,
-      outcome: haproxyLogs.outcome,
-      latencyMs: haproxyLogs.tTotalMs,
-      bytesIn: haproxyLogs.bytesIn,
-      bytesOut: haproxyLogs.bytesOut,
-      keyFp: haproxyLogs.keyFp,
-      repeat: haproxyLogs.repeat,
+      // A LogRowTuple; ts is stored to the microsecond, the page and its cursors use milliseconds.
+      row: sql<string>`json_build_array(
+        floor(extract(epoch from ${haproxyLogs.ts}) * 1000)::bigint, ${haproxyLogs.id}, ${haproxyLogs.region},
+        ${haproxyLogs.service}, ${haproxyLogs.method}, ${haproxyLogs.status}, ${haproxyLogs.outcome},
+        ${haproxyLogs.tTotalMs}, ${haproxyLogs.bytesIn}, ${haproxyLogs.bytesOut}, ${haproxyLogs.keyFp},
+        ${haproxyLogs.repeat})::text`,
     })
     .from(haproxyLogs)
     .where(and(...conditions))
@@ -255,29 +275,35 @@ export async function requestLogPage(db: Queryable, input: RequestLogQueryInput)
   const page = rows.slice(0, pageSize);
   if (readingNewer) page.reverse();
 
-  const labels = new Map(input.keys.map((key) => [key.fingerprint, key.label]));
-  const entries = page.map((row) => ({
-    key: `${row.ts.getTime()}.${row.id}`,
-    ts: row.ts.toISOString(),
-    region: row.region,
-    service: row.service,
-    method: row.method,
-    status: row.status,
-    outcome: row.outcome,
-    latencyMs: row.latencyMs,
-    bytesIn: row.bytesIn,
-    bytesOut: row.bytesOut,
-    apiKey: row.keyFp === null ? null : (labels.get(row.keyFp) ?? `unknown key ${row.keyFp.slice(0, 8)}`),
-    repeat: row.repeat,
-  }));
   const first = page[0];
   const last = page.at(-1);
   // Coming from a cursor means there is something on the other side of it.
   const hasOlder = readingNewer ? cursor !== undefined : more;
   const hasNewer = readingNewer ? more : cursor !== undefined;
   return {
-    entries,
+    rows: `[${page.map((row) => row.row).join(",")}]`,
     older: hasOlder && last ? encodeCursor({ ts: last.ts, id: last.id }) : null,
     newer: hasNewer && first ? encodeCursor({ ts: first.ts, id: first.id }) : null,
   };
+}
+
+/** The entries of a page's `rows`, with each request's key shown by the customer's label for it. */
+export function decodeLogRows(rows: string, keys: readonly KeyChoice[]): RequestLogEntry[] {
+  const labels = new Map(keys.map((key) => [key.fingerprint, key.label]));
+  return (JSON.parse(rows) as LogRowTuple[]).map(
+    ([tsMs, id, region, service, method, status, outcome, latencyMs, bytesIn, bytesOut, keyFp, repeat]) => ({
+      key: `${tsMs}.${id}`,
+      ts: new Date(tsMs).toISOString(),
+      region,
+      service,
+      method,
+      status,
+      outcome,
+      latencyMs,
+      bytesIn,
+      bytesOut,
+      apiKey: keyFp === null ? null : (labels.get(keyFp) ?? `unknown key ${keyFp.slice(0, 8)}`),
+      repeat,
+    }),
+  );
 }

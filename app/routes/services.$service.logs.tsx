@@ -3,6 +3,7 @@
 // GET form and the pages are links, so it all works without JavaScript.
 import { parseWithZod } from "@conform-to/zod/v4";
 import { ScrollText } from "lucide-react";
+import { useMemo } from "react";
 import { data, Form, Link, redirect } from "react-router";
 import { EmptyState } from "#app/components/empty-state.tsx";
 import { SectionError } from "#app/components/route-error.tsx";
@@ -22,8 +23,9 @@ import {
   STATUS_CLASSES,
 } from "#app/domain/request-log-filters.ts";
 import {
+  decodeLogRows,
   type KeyChoice,
-  type RequestLogEntry,
+  type LogRowTuple,
   requestLogPage,
   UnknownKeyFilterError,
 } from "#app/domain/request-logs.ts";
@@ -39,25 +41,34 @@ import { serviceTypeParam } from "./services.$service.tsx";
 const FILTER_FIELDS = ["service", "status", "outcome", "key", "range"] as const;
 type FilterValues = Partial<Record<(typeof FILTER_FIELDS)[number], string>>;
 
-const DEMO_ENTRIES: RequestLogEntry[] = [
-  ["2026-01-01T12:00:04Z", "POST", 200, "ok", 38],
-  ["2026-01-01T12:00:03Z", "POST", 200, "ok", 41],
-  ["2026-01-01T12:00:02Z", "POST", 429, "ratelimited", 1],
-  ["2026-01-01T12:00:01Z", "POST", 503, "error", 2_004],
-].map(([ts, method, status, outcome, latencyMs], index) => ({
-  key: `demo-${index}`,
-  ts: String(ts),
-  region: "us-east",
-  service: "seal",
-  method: String(method),
-  status: Number(status),
-  outcome: outcome as RequestLogEntry["outcome"],
-  latencyMs: Number(latencyMs),
-  bytesIn: 312,
-  bytesOut: status === 200 ? 2_184 : 96,
-  apiKey: "SDEMO0…AAAA",
-  repeat: 1,
-}));
+const DEMO_KEY_FP = "demo";
+/** The demo's key, labelled as the customer's own keys are (its first and last characters). */
+const DEMO_KEYS: KeyChoice[] = [{ id: 0, label: "SDEMO0…AAAA", fingerprint: DEMO_KEY_FP, state: "active" }];
+const DEMO_ROWS = JSON.stringify(
+  (
+    [
+      ["2026-01-01T12:00:04Z", "POST", 200, "ok", 38],
+      ["2026-01-01T12:00:03Z", "POST", 200, "ok", 41],
+      ["2026-01-01T12:00:02Z", "POST", 429, "ratelimited", 1],
+      ["2026-01-01T12:00:01Z", "POST", 503, "error", 2_004],
+    ] as const
+  ).map(
+    ([ts, method, status, outcome, latencyMs], index): LogRowTuple => [
+      Date.parse(ts),
+      index,
+      "us-east",
+      "seal",
+      method,
+      status,
+      outcome,
+      latencyMs,
+      312,
+      status === 200 ? 2_184 : 96,
+      DEMO_KEY_FP,
+      1,
+    ],
+  ),
+);
 
 function rawFilters(url: URL): FilterValues {
   const values: FilterValues = {};
@@ -80,7 +91,7 @@ export async function loader({ params, request, context }: Route.LoaderArgs) {
       values,
       errors: null,
       keys: [] as KeyChoice[],
-      page: { entries: DEMO_ENTRIES, older: null, newer: null },
+      page: { rows: DEMO_ROWS, older: null, newer: null },
       paged: false,
     };
   }
@@ -89,7 +100,7 @@ export async function loader({ params, request, context }: Route.LoaderArgs) {
   const service = snapshotService(snapshot, serviceType);
   if (!service || service.state === "cancelled") throw redirect(`/services/${serviceType}`);
   const keys = snapshotKeyChoices(snapshot);
-  const empty = { entries: [], older: null, newer: null };
+  const empty = { rows: "[]", older: null, newer: null };
 
   const submission = parseWithZod(url.searchParams, { schema: logFiltersSchema });
   if (submission.status !== "success") {
@@ -152,6 +163,7 @@ function statusTone(status: number) {
 
 export default function ServiceLogsTab({ loaderData }: Route.ComponentProps) {
   const { serviceType, values, errors, keys, page, demo, paged } = loaderData;
+  const entries = useMemo(() => decodeLogRows(page.rows, demo ? DEMO_KEYS : keys), [page.rows, demo, keys]);
   const basePath = `/services/${serviceType}/logs`;
   const link = (cursor: Record<string, string>) => {
     const search = new URLSearchParams({ ...values, ...cursor });
@@ -257,7 +269,7 @@ export default function ServiceLogsTab({ loaderData }: Route.ComponentProps) {
         </Alert>
       ) : null}
 
-      {page.entries.length === 0 ? (
+      {entries.length === 0 ? (
         errors ? null : (
           <EmptyState icon={ScrollText} title={paged ? "No more requests" : "No requests match"}>
             {paged
@@ -284,7 +296,7 @@ export default function ServiceLogsTab({ loaderData }: Route.ComponentProps) {
                 </tr>
               </thead>
               <tbody>
-                {page.entries.map((entry) => (
+                {entries.map((entry) => (
                   <tr
                     key={entry.key}
                     data-row={entry.key}
