@@ -17,7 +17,6 @@ import { type KeyChoice, requestLogPage, requestLogQuery } from "#app/domain/req
 import { hourlyUsageQuery } from "#app/domain/usage-stats.server.ts";
 import { rangeWindow, STATS_RANGE_IDS } from "#app/domain/usage-stats.ts";
 import type { DatabaseHandle } from "#db/client.ts";
-import { explainStatement } from "#db/explain.ts";
 import { ensureLogPartitions } from "#db/partitions.ts";
 import { PARTITION_DAYS_AHEAD } from "#db/seed.ts";
 import {
@@ -51,8 +50,6 @@ interface Statement {
   /** What it is, as the reader meets it on a page. */
   title: string;
   query: { toSQL(): { sql: string; params: unknown[] } };
-  /** The app runs it prepared, with the generic plan PostgreSQL settles on: show that plan. */
-  generic?: boolean;
 }
 
 interface PlanNode {
@@ -89,28 +86,14 @@ async function explain(
   if (!pool) throw new Error("bench:plans needs PostgreSQL");
   const { sql, params } = statement.query.toSQL();
   const values = params.map((value) => (value instanceof Date ? value.toISOString() : value));
-  const client = await pool.connect();
-  let textRows: { "QUERY PLAN": string }[];
-  let jsonRows: { "QUERY PLAN": [{ Plan: PlanNode; "Execution Time": number }] }[];
-  try {
-    // Warm: the page runs this statement over and over; the plan shown is a warm reading.
-    await client.query(sql, values);
-    const generic = statement.generic ?? false;
-    textRows = await explainStatement(
-      client,
-      { sql, params: values },
-      { generic, options: "analyze, buffers" },
-    );
-    jsonRows = await explainStatement(
-      client,
-      { sql, params: values },
-      { generic, options: "analyze, format json" },
-    );
-  } finally {
-    client.release();
-  }
-  const text = { rows: textRows };
-  const root = jsonRows[0]?.["QUERY PLAN"][0];
+  // Warm: the page runs this statement over and over; the plan shown is a warm reading.
+  await pool.query(sql, values);
+  const text = await pool.query<{ "QUERY PLAN": string }>(`explain (analyze, buffers) ${sql}`, values);
+  const json = await pool.query<{ "QUERY PLAN": [{ Plan: PlanNode; "Execution Time": number }] }>(
+    `explain (analyze, format json) ${sql}`,
+    values,
+  );
+  const root = json.rows[0]?.["QUERY PLAN"][0];
   if (!root) throw new Error(`no plan for ${statement.title}`);
   const indexes = new Set<string>();
   const scanned = new Set<string>();
@@ -257,7 +240,6 @@ async function main(): Promise<number> {
           statements.push({
             title: `${subject.label}: ${title}`,
             query: requestLogQuery(handle.db, { ...input, filters: filters(values) }).query,
-            generic: true,
           });
         const later = async (title: string, values: Record<string, string>, page: number) => {
           const before = await cursorOfPage(handle, input, values, page);
