@@ -2,12 +2,14 @@
 // "newer" direction, and the problem filters. With sorting and sequential scans priced out, a
 // plan that still needs a Sort node means no index provides the order (which is what happened
 // when the index was declared NULLS LAST: every page read and sorted the whole range).
+import { sql } from "drizzle-orm";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase, queryRows } from "#db/client.ts";
 import { ensureLogPartitions } from "#db/partitions.ts";
 import { withTestDatabase } from "#tests/support/database.ts";
 import { logFiltersSchema } from "./request-log-filters.ts";
-import { requestLogQuery } from "./request-logs.ts";
+import { requestLogPage, requestLogQuery } from "./request-logs.ts";
 
 const database = withTestDatabase();
 const NOW = new Date("2026-11-28T12:00:00Z");
@@ -89,5 +91,33 @@ describe("request-log query plans", () => {
       .filter((name) => name !== undefined);
     // The last 24 hours before NOW (Nov 28, 12:00 UTC), up to an hour ahead of it.
     expect(new Set(relations)).toEqual(new Set(["haproxy_logs_p20261127", "haproxy_logs_p20261128"]));
+  });
+});
+
+describe("the page's statement", () => {
+  it("is planned with its values every time: the server keeps no prepared statement for it", async () => {
+    const handle = await openDatabase({ url: database.current.url, poolMax: 1 });
+    try {
+      for (const query of [{}, { status: "5xx" }, { outcome: "ratelimited", range: "7d" }]) {
+        // More than the five executions after which PostgreSQL would try a generic plan.
+        for (let run = 0; run < 7; run++) {
+          const page = await requestLogPage(handle.db, {
+            customerId: 42,
+            filters: logFiltersSchema.parse(query),
+            service: "seal",
+            keys: [],
+            now: NOW,
+          });
+          expect(page).toEqual({ rows: "[]", older: null, newer: null });
+        }
+      }
+      const [row] = await queryRows<{ n: number }>(
+        handle.db,
+        sql`select count(*)::int as n from pg_prepared_statements`,
+      );
+      expect(row?.n).toBe(0);
+    } finally {
+      await handle.close();
+    }
   });
 });
