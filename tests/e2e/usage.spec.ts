@@ -1,5 +1,6 @@
 // A customer with real (seeded) edge traffic reads the Stats tab in all three ranges and pages
-// through their 5xx request logs — with JavaScript off; with it on, hovering a chart shows values.
+// through their 5xx request logs — with JavaScript off; with it on, hovering a chart shows values
+// and the Logs tab filters and pages by client-side navigation.
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
@@ -103,6 +104,36 @@ test("stats in three ranges and 5xx logs paged by cursor, without JavaScript", a
   }).toPass({ timeout: 15_000 });
   await expect(livePage.getByTestId("chart-readout")).toContainText("in progress");
   await expect(livePage.getByTestId("chart-readout")).toContainText("Server errors (5xx)");
+
+  // With JavaScript, the Logs tab opens, filters and pages by client-side navigation: its rows
+  // arrive as loader data and are decoded in the browser, without errors or a full page load.
+  const errors: string[] = [];
+  livePage.on("pageerror", (error) => errors.push(error.message));
+  livePage.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  await livePage.evaluate(() => {
+    (window as unknown as { stayedOnPage: boolean }).stayedOnPage = true;
+  });
+  await livePage.getByRole("link", { name: "Logs" }).click();
+  await expect(livePage).toHaveURL(/\/services\/seal\/logs$/);
+  await livePage.getByLabel("Status").selectOption("5xx");
+  await livePage.getByRole("button", { name: "Apply" }).click();
+  await expect(livePage).toHaveURL(/status=5xx/);
+  const liveStatuses = livePage.getByTestId("log-status");
+  await expect(liveStatuses).toHaveCount(50);
+  expect(new Set(await liveStatuses.allTextContents())).toEqual(new Set(["503"]));
+  await livePage.getByRole("link", { name: "Older →" }).click();
+  await expect(liveStatuses).toHaveCount(25);
+  expect(
+    await livePage
+      .locator("[data-row]")
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute("data-row"))),
+  ).toEqual(secondPage);
+  expect(await livePage.evaluate(() => (window as unknown as { stayedOnPage?: boolean }).stayedOnPage)).toBe(
+    true,
+  );
+  expect(errors).toEqual([]);
   await live.close();
   await context.close();
 });
