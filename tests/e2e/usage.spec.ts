@@ -3,10 +3,14 @@
 // and the Logs tab filters and pages by client-side navigation.
 import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect, type Page, test } from "@playwright/test";
 import { signInWithBurnerWallet } from "./support.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
+
+/** The keys of the log rows on the page, in order. */
+const rowKeys = (page: Page) =>
+  page.locator("[data-row]").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-row")));
 
 test("stats in three ranges and 5xx logs paged by cursor, without JavaScript", async ({
   browser,
@@ -69,24 +73,18 @@ test("stats in three ranges and 5xx logs paged by cursor, without JavaScript", a
   const statuses = page.getByTestId("log-status");
   await expect(statuses).toHaveCount(50);
   expect(new Set(await statuses.allTextContents())).toEqual(new Set(["503"]));
-  const firstPage = await page
-    .locator("[data-row]")
-    .evaluateAll((rows) => rows.map((row) => row.getAttribute("data-row")));
+  const firstPage = await rowKeys(page);
 
   await page.getByRole("link", { name: "Older →" }).click();
   await expect(statuses).toHaveCount(25);
   expect(new Set(await statuses.allTextContents())).toEqual(new Set(["503"]));
   await expect(page.getByRole("link", { name: "Older →" })).toHaveCount(0);
-  const secondPage = await page
-    .locator("[data-row]")
-    .evaluateAll((rows) => rows.map((row) => row.getAttribute("data-row")));
+  const secondPage = await rowKeys(page);
   expect(new Set([...firstPage, ...secondPage]).size).toBe(75);
 
   await page.getByRole("link", { name: "← Newer" }).click();
   await expect(statuses).toHaveCount(50);
-  expect(
-    await page.locator("[data-row]").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-row"))),
-  ).toEqual(firstPage);
+  expect(await rowKeys(page)).toEqual(firstPage);
 
   // With JavaScript, hovering a bucket shows its values.
   const live = await browser.newContext({ baseURL, storageState });
@@ -125,11 +123,7 @@ test("stats in three ranges and 5xx logs paged by cursor, without JavaScript", a
   expect(new Set(await liveStatuses.allTextContents())).toEqual(new Set(["503"]));
   await livePage.getByRole("link", { name: "Older →" }).click();
   await expect(liveStatuses).toHaveCount(25);
-  expect(
-    await livePage
-      .locator("[data-row]")
-      .evaluateAll((rows) => rows.map((row) => row.getAttribute("data-row"))),
-  ).toEqual(secondPage);
+  expect(await rowKeys(livePage)).toEqual(secondPage);
   expect(await livePage.evaluate(() => (window as unknown as { stayedOnPage?: boolean }).stayedOnPage)).toBe(
     true,
   );
