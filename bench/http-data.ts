@@ -216,8 +216,8 @@ async function trafficIdentities(handle: DatabaseHandle, customers: number): Pro
 
 /**
  * `logRows` request-log rows over the `days` before `now`, COPYed in batches of 500,000 rows, each
- * with its `ingest_batches` row in the same transaction (as the ingest leaves them: committed,
- * not yet metered). Returns the rows and the requests (rows × repeat) stored.
+ * with its `ingest_batches` row and the customers' log marks in the same transaction (as the
+ * ingest leaves them: committed, not yet metered). Returns the rows and the requests (rows × repeat) stored.
  */
 export async function loadHttpLogs(
   handle: DatabaseHandle,
@@ -278,6 +278,13 @@ export async function loadHttpLogs(
         new Date(minTs).toISOString(),
         new Date(maxTs).toISOString(),
       ]);
+      // The log marks the ingest moves for the customers of each batch (customer_log_marks).
+      await client.query(
+        `insert into customer_log_marks (customer_id, batch_id)
+         select distinct customer_id, $1::bigint from haproxy_logs where batch_id = $1 and customer_id is not null
+         on conflict (customer_id) do update set batch_id = excluded.batch_id`,
+        [batchId],
+      );
       await client.query("commit");
       rows += count;
       if (options.progress) process.stdout.write(`\rloaded ${fmtInt(rows)} log rows`);

@@ -58,6 +58,11 @@ export interface CustomerSnapshot {
   sealKeys: SnapshotSealKey[];
   /** The newest ledger entries (at most RECENT_LEDGER_ENTRIES), newest first. */
   recentLedger: LedgerSummaryEntry[];
+  /**
+   * The last ingest batch that brought the customer log rows (`customer_log_marks`), null before
+   * the first: the state of their request logs, which keys the Logs tab's cached pages.
+   */
+  logsMark: number | null;
 }
 
 /** Ledger entries the header's wallet menu lists. */
@@ -82,6 +87,7 @@ export interface RawSnapshot {
   apiKeys: SnapshotApiKey[];
   sealKeys: SnapshotSealKey[];
   recentLedger: (Omit<LedgerSummaryEntry, "executedAt"> & { executedAt: string })[];
+  logsMark: number | string | null;
 }
 
 const date = (value: string | null): Date | null => (value === null ? null : new Date(value));
@@ -128,7 +134,8 @@ export function snapshotColumn() {
                            from (select id, kind, amount_cents, executed_at from escrow_transactions
                                   where customer_id = ${id}
                                   order by executed_at desc, id desc
-                                  limit ${RECENT_LEDGER_ENTRIES}) t)
+                                  limit ${RECENT_LEDGER_ENTRIES}) t),
+        'logsMark', (select m.batch_id from customer_log_marks m where m.customer_id = ${id})
       )`;
 }
 
@@ -171,6 +178,7 @@ export function snapshotFromColumn(
       apiKeys: [],
       sealKeys: [],
       recentLedger: [],
+      logsMark: null,
     };
   }
   return {
@@ -191,6 +199,7 @@ export function snapshotFromColumn(
     apiKeys: raw.apiKeys,
     sealKeys: raw.sealKeys,
     recentLedger: raw.recentLedger.map((entry) => ({ ...entry, executedAt: new Date(entry.executedAt) })),
+    logsMark: raw.logsMark === null ? null : Number(raw.logsMark),
   };
 }
 

@@ -78,4 +78,39 @@ describe("CustomerCache", () => {
     expect(await cache.fetch(1, "k", load)).toBe(2);
     expect(await cache.fetch(1, "k", load)).toBe(2);
   });
+
+  it("counts what large values weigh, and drops the least recently used beyond its memory budget", async () => {
+    const cache = new CustomerCache({ maxBytes: 10_000 });
+    let loads = 0;
+    const page = (customerId: number) =>
+      cache.fetch(customerId, "logs", async () => ({ rows: "x".repeat(4_000), load: ++loads }), {
+        bytes: (value) => value.rows.length,
+      });
+    expect((await page(1)).load).toBe(1);
+    expect((await page(2)).load).toBe(2);
+    // Two pages of ~4.5 kB fit in 10 kB; the third pushes out the one used least recently.
+    expect((await page(1)).load).toBe(1);
+    expect((await page(3)).load).toBe(3);
+    expect((await page(1)).load).toBe(1);
+    expect((await page(2)).load).toBe(4);
+  });
+
+  it("leaves the data version out of a key that carries its own", async () => {
+    let versionReads = 0;
+    let version = 1;
+    const cache = new CustomerCache({
+      version: async () => {
+        versionReads++;
+        return String(version);
+      },
+    });
+    let loads = 0;
+    const load = async () => ++loads;
+    expect(await cache.fetch(1, "logs:mark-5", load, { ownVersion: true })).toBe(1);
+    version = 2;
+    await new Promise((resolve) => setTimeout(resolve, 1_050));
+    expect(await cache.fetch(1, "logs:mark-5", load, { ownVersion: true })).toBe(1);
+    expect(await cache.fetch(1, "logs:mark-6", load, { ownVersion: true })).toBe(2);
+    expect(versionReads).toBe(0);
+  });
 });

@@ -1,11 +1,13 @@
 // In-process cache for expensive per-customer reads (the seed's "application memory" layer):
-// usage aggregates behind the dashboard, the stats tab and the billing usage table. Each web
-// process keeps its own; nothing here is shared between processes or persisted.
+// usage aggregates behind the dashboard, the stats tab and the billing usage table, and pages of
+// request logs. Each web process keeps its own; nothing here is shared between processes or
+// persisted.
 //
 // Every entry is keyed by the customer it belongs to — the API takes the customer id as its own
 // argument, so a read can never be cached under a key another customer could hit. Only data that
 // the manager changes (usage rollups) is cached; balances, states and anything a customer's own
-// action changes are always read fresh, so nobody sees their own change lag behind.
+// action changes are always read fresh, so nobody sees their own change lag behind. (Log pages are
+// keyed by the customer's log mark as well, which every ingest batch moves: request-logs.server.ts.)
 import { LRUCache } from "lru-cache";
 
 /** The longest a usage aggregate is served from memory. */
@@ -13,10 +15,19 @@ export const USAGE_CACHE_TTL_MS = 30_000;
 /** How long one reading of the data version is trusted before asking the database again. */
 const VERSION_TTL_MS = 1_000;
 const MAX_ENTRIES = 20_000;
+/** Memory budget: entries count what `fetch` was told they weigh, or ENTRY_BYTES. */
+const MAX_BYTES = 32 * 1024 * 1024;
+/** What an entry of unknown size counts for (usage aggregates are a few hundred bytes). */
+const ENTRY_BYTES = 512;
+
+/** An entry: a value being read or read. A new box when its size becomes known (lru-cache sizes on set). */
+interface Entry {
+  value: Promise<unknown>;
+}
 
 export class CustomerCache {
   // Promises, not values: concurrent misses for one key share a single database read.
-  readonly #entries: LRUCache<string, Promise<unknown>>;
+  readonly #entries: LRUCache<string, Entry>;
   readonly #version: (() => Promise<string>) | undefined;
   #versionRead: { at: number; value: Promise<string> } | undefined;
 
@@ -25,9 +36,13 @@ export class CustomerCache {
    * batch). It is part of every key, so fresh data is served as soon as the manager meters new
    * logs, not a TTL later; the TTL only bounds what a version cannot see.
    */
-  constructor(options: { ttlMs?: number; maxEntries?: number; version?: () => Promise<string> } = {}) {
-    this.#entries = new LRUCache({
+  constructor(
+    options: { ttlMs?: number; maxEntries?: number; maxBytes?: number; version?: () => Promise<string> } = {},
+  ) {
+    this.#entries = new LRUCache<string, Entry>({
       max: options.maxEntries ?? MAX_ENTRIES,
+      maxSize: options.maxBytes ?? MAX_BYTES,
+      sizeCalculation: () => ENTRY_BYTES,
       ttl: options.ttlMs ?? USAGE_CACHE_TTL_MS,
     });
     this.#version = options.version;
@@ -46,21 +61,41 @@ export class CustomerCache {
     return this.#versionRead.value;
   }
 
-  /** The value cached for this customer under `key`, loading (and caching) it when absent. */
-  async fetch<T>(customerId: number, key: string, load: () => Promise<T>): Promise<T> {
+  /**
+   * The value cached for this customer under `key`, loading (and caching) it when absent. `bytes`
+   * tells what a loaded value weighs, for values larger than a usage aggregate. `ownVersion`: the
+   * key already names the state of the data it caches, so the data version is not added to it
+   * (nor read).
+   */
+  async fetch<T>(
+    customerId: number,
+    key: string,
+    load: () => Promise<T>,
+    options: { bytes?: (value: T) => number; ownVersion?: boolean } = {},
+  ): Promise<T> {
     if (!Number.isSafeInteger(customerId) || customerId <= 0) {
       throw new Error(`customer cache: invalid customer id ${customerId}`);
     }
-    const version = await this.#currentVersion();
+    const version = options.ownVersion ? "own" : await this.#currentVersion();
     const scoped = `customer:${customerId}:${key}@${version}`;
     const cached = this.#entries.get(scoped);
-    if (cached) return cached as Promise<T>;
+    if (cached) return cached.value as Promise<T>;
     const loading = load();
-    this.#entries.set(scoped, loading);
-    // A failed read is not remembered: the next request tries again.
-    loading.catch(() => {
-      if (this.#entries.get(scoped) === loading) this.#entries.delete(scoped);
-    });
+    const entry: Entry = { value: loading };
+    this.#entries.set(scoped, entry);
+    const { bytes } = options;
+    loading.then(
+      (value) => {
+        if (bytes && this.#entries.peek(scoped) === entry) {
+          this.#entries.set(scoped, { value: loading }, { size: ENTRY_BYTES + Math.max(0, bytes(value)) });
+        }
+      },
+      // A failed read is not remembered: the next request tries again.
+      () => {
+        const current = this.#entries.peek(scoped);
+        if (current?.value === loading) this.#entries.delete(scoped);
+      },
+    );
     return loading;
   }
 

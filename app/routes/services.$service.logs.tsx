@@ -26,12 +26,12 @@ import {
   decodeLogRows,
   type KeyChoice,
   type LogRowTuple,
-  requestLogPage,
   UnknownKeyFilterError,
 } from "#app/domain/request-logs.ts";
 import { getViewer } from "#app/lib/auth.server.ts";
 import { customerSnapshot } from "#app/lib/customer-snapshot.server.ts";
 import { formatBytes, formatNumber, formatTimestamp } from "#app/lib/format.ts";
+import { cachedRequestLogPage } from "#app/lib/request-log-cache.server.ts";
 import { getServices } from "#app/lib/services.server.ts";
 import { LOG_OUTCOMES } from "#db/schema/values.ts";
 import type { Route } from "./+types/services.$service.logs";
@@ -95,7 +95,7 @@ export async function loader({ params, request, context }: Route.LoaderArgs) {
       paged: false,
     };
   }
-  const { db, clock } = getServices(context);
+  const { db, clock, cache } = getServices(context);
   const snapshot = await customerSnapshot({ request, context }, viewer);
   const service = snapshotService(snapshot, serviceType);
   if (!service || service.state === "cancelled") throw redirect(`/services/${serviceType}`);
@@ -119,12 +119,13 @@ export async function loader({ params, request, context }: Route.LoaderArgs) {
   }
   const filters = submission.value;
   try {
-    const page = await requestLogPage(db, {
+    const page = await cachedRequestLogPage(cache, db, {
       customerId: viewer.customerId,
       filters,
       service: serviceType,
       keys,
       now: clock.now(),
+      logsMark: snapshot.logsMark,
     });
     return {
       demo: false,

@@ -5,6 +5,7 @@ export * from "./auth-nonces.ts";
 export * from "./billing-line-items.ts";
 export * from "./billing-records.ts";
 export * from "./columns.ts";
+export * from "./customer-log-marks.ts";
 export * from "./customers.ts";
 export * from "./escrow-accounts.ts";
 export * from "./escrow-transactions.ts";

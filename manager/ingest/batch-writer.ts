@@ -1,6 +1,8 @@
 // Writes parsed log lines into `haproxy_logs` with COPY, in one transaction with their
 // `ingest_batches` row and (for files) the new read offset: a batch is all there or not at all, so
 // no line is ever inserted twice after a crash, and the meter sees whole committed batches only.
+// The same transaction marks the batch on every customer it holds rows of (`customer_log_marks`),
+// so the Logs tab knows when a customer's logs have changed.
 //
 // On PostgreSQL the COPY streams while lines are still being parsed, so parsing (this process) and
 // loading (the server) overlap on different cores. Identical consecutive lines (the same request
@@ -96,6 +98,8 @@ export class IngestBatch {
   private outOfRange = 0;
   private minTs = Number.POSITIVE_INFINITY;
   private maxTs = Number.NEGATIVE_INFINITY;
+  /** The customers this batch holds rows of. */
+  private readonly customers = new Set<number>();
 
   private constructor(handle: DatabaseHandle, source: string, batchId: number, now: Date) {
     this.handle = handle;
@@ -181,6 +185,7 @@ export class IngestBatch {
       `${this.timestamps.format(r.tsMs)},${r.region},${r.serverId},${r.service},${r.customerId ?? ""},${r.keyFp ?? ""},${r.clientIp},${r.method},${r.status},${r.bytesIn},${r.bytesOut},${r.tTotalMs},${r.tBackendMs},${r.outcome},${this.heldRepeat},${this.batchId}\n`,
     );
     this.rows++;
+    if (r.customerId !== null) this.customers.add(r.customerId);
     if (r.tsMs < this.minTs) this.minTs = r.tsMs;
     if (r.tsMs > this.maxTs) this.maxTs = r.tsMs;
     this.heldRecord = undefined;
@@ -207,6 +212,18 @@ export class IngestBatch {
               now.toISOString(),
             ],
           );
+    // This batch's id, not the greatest one: whatever order concurrent batches commit in, each
+    // commit leaves a value no earlier state of the customer's logs had. Ids in ascending order, so
+    // concurrent batches lock the rows of the customers they share in the same order (no deadlock).
+    const markRows = (query: (text: string, params: unknown[]) => Promise<unknown>) =>
+      this.customers.size === 0
+        ? Promise.resolve()
+        : query(
+            `insert into customer_log_marks (customer_id, batch_id)
+             select customer_id, $2 from unnest($1::int[]) as customer_id
+             on conflict (customer_id) do update set batch_id = excluded.batch_id`,
+            [[...this.customers].sort((a, b) => a - b), this.batchId],
+          );
     const offsetRow = (query: (text: string, params: unknown[]) => Promise<unknown>) =>
       offset
         ? query(
@@ -225,6 +242,7 @@ export class IngestBatch {
         await finished;
         if (this.streamError) throw this.streamError;
         await batchRow((text, params) => client.query(text, params));
+        await markRows((text, params) => client.query(text, params));
         await offsetRow((text, params) => client.query(text, params));
         await client.query("commit");
         client.release();
@@ -242,6 +260,7 @@ export class IngestBatch {
           await tx.query(COPY_SQL.replace("from stdin", "from '/dev/blob'"), [], { blob: new Blob([csv]) });
         }
         await batchRow((text, params) => tx.query(text, params));
+        await markRows((text, params) => tx.query(text, params));
         await offsetRow((text, params) => tx.query(text, params));
       });
     } else {

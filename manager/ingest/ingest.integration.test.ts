@@ -11,6 +11,7 @@ import { formatLogLine, type LogRecord } from "#app/domain/log-format.ts";
 import { createLogger } from "#app/lib/logger.server.ts";
 import { queryRows } from "#db/client.ts";
 import { withTestDatabase } from "#tests/support/database.ts";
+import { IngestBatch, writeBatch } from "./batch-writer.ts";
 import { ingestFile, ingestStream } from "./line-source.ts";
 import { startSyslogListener } from "./syslog.ts";
 
@@ -138,6 +139,48 @@ describe("file ingestion", () => {
       malformed: 0,
       outOfRange: 0,
     });
+  });
+});
+
+describe("log marks", () => {
+  const marks = async (customerIds: number[]) =>
+    Object.fromEntries(
+      (
+        await queryRows<{ customer_id: number; batch_id: string }>(
+          database.current.handle.db,
+          sql`select customer_id, batch_id from customer_log_marks
+              where customer_id in (${sql.join(
+                customerIds.map((id) => sql`${id}`),
+                sql`, `,
+              )})`,
+        )
+      ).map((row) => [row.customer_id, Number(row.batch_id)]),
+    );
+  const line = (r: LogRecord) => ({ record: r, payload: formatLogLine(r) });
+
+  it("marks every customer of a committed batch with its id, in the batch's transaction", async () => {
+    const first = await writeBatch(
+      database.current.handle,
+      { source: "marks", lines: [line(record({ customerId: 9001 })), line(record({ customerId: 9002 }))] },
+      now,
+    );
+    expect(await marks([9001, 9002, 9003])).toEqual({ 9001: first.batchId, 9002: first.batchId });
+
+    // The next batch moves only the marks of the customers in it; a line without a customer marks no one.
+    const second = await writeBatch(
+      database.current.handle,
+      { source: "marks", lines: [line(record({ customerId: 9002 })), line(record({ customerId: null }))] },
+      now,
+    );
+    expect(second.batchId).not.toBe(first.batchId);
+    expect(await marks([9001, 9002])).toEqual({ 9001: first.batchId, 9002: second.batchId });
+
+    // An aborted batch leaves no row and no mark.
+    const aborted = await IngestBatch.begin(database.current.handle, "marks", now);
+    aborted.add(record({ customerId: 9003 }), "aborted line");
+    await aborted.drain();
+    await aborted.abort();
+    expect(await marks([9001, 9002, 9003])).toEqual({ 9001: first.batchId, 9002: second.batchId });
   });
 });
 

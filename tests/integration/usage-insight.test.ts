@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixedClock } from "#app/domain/clock.ts";
 import { formatLogLine, type LogRecord } from "#app/domain/log-format.ts";
 import { queryRows } from "#db/client.ts";
 import { writeBatch } from "#manager/ingest/batch-writer.ts";
@@ -254,6 +255,64 @@ describe("usage insight", () => {
       const html = await text(response);
       expect(html, query).toContain(message);
       expect(statuses(html), query).toHaveLength(0);
+    }
+  });
+
+  it("keeps a Logs page until an ingest batch brings the customer new rows, and only for that customer", async () => {
+    const erin = await sealCustomer();
+    const frank = await sealCustomer();
+    // Pages are kept per minute: a clock that stands still keeps this test inside one.
+    const frozen = await startTestApp({
+      database: database.current.handle,
+      clock: fixedClock(new Date(now)),
+    });
+    const rows = async (customer: Customer) => {
+      const response = await request(frozen, "GET", "/services/seal/logs?service=all&range=90d", undefined, {
+        jar: customer.jar,
+        headers: { accept: "text/html" },
+      });
+      expect(response.status).toBe(200);
+      return statuses(await text(response));
+    };
+    try {
+      await ingestAndMeter([
+        record(erin, thisHour + 1_000),
+        record(frank, thisHour + 1_000, { status: 404 }),
+      ]);
+      expect(await rows(erin)).toEqual([200]);
+      expect(await rows(frank)).toEqual([404]);
+
+      // A row that reaches the table without an ingest batch moves no mark: the page kept for the
+      // mark is served, which shows the second view did not query the logs.
+      await queryRows(
+        database.current.handle.db,
+        sql`insert into haproxy_logs (ts, region, server_id, service, customer_id, client_ip, method, status,
+            bytes_in, bytes_out, t_total_ms, t_backend_ms, outcome, repeat, batch_id)
+          values (${new Date(thisHour + 2_000).toISOString()}, 'us-east', 'edge-1', 'seal', ${erin.customerId},
+            '203.0.113.7', 'GET', 500, 1, 1, 1, 1, 'error', 1, 0) returning id`,
+      );
+      expect(await rows(erin)).toEqual([200]);
+      // Another customer's batch leaves Erin's mark alone (and metering does not touch log pages).
+      await ingestAndMeter([record(frank, thisHour + 3_000, { status: 403, outcome: "denied" })]);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      expect(await rows(erin)).toEqual([200]);
+      expect(await rows(frank)).toEqual([403, 404]);
+
+      // Her own next batch moves her mark: the very next view reads the logs again, all of them.
+      await writeBatch(
+        database.current.handle,
+        {
+          source: `test-${randomUUID()}`,
+          lines: [record(erin, thisHour + 4_000, { status: 201 })].map((r) => ({
+            record: r,
+            payload: formatLogLine(r),
+          })),
+        },
+        new Date(),
+      );
+      expect(await rows(erin)).toEqual([201, 500, 200]);
+    } finally {
+      await frozen.close();
     }
   });
 
