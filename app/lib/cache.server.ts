@@ -7,7 +7,7 @@
 // argument, so a read can never be cached under a key another customer could hit. Only data that
 // the manager changes (usage rollups) is cached; balances, states and anything a customer's own
 // action changes are always read fresh, so nobody sees their own change lag behind. (Log pages are
-// keyed by the customer's log mark as well, which every ingest batch moves: request-logs.server.ts.)
+// keyed by the customer's log mark as well, which every ingest batch moves: request-log-cache.server.ts.)
 import { LRUCache } from "lru-cache";
 
 /** The longest a usage aggregate is served from memory. */
@@ -20,7 +20,7 @@ const MAX_BYTES = 32 * 1024 * 1024;
 /** What an entry of unknown size counts for (usage aggregates are a few hundred bytes). */
 const ENTRY_BYTES = 512;
 
-/** An entry: a value being read or read. A new box when its size becomes known (lru-cache sizes on set). */
+/** An entry: the read of a value, pending or done. Boxed anew once its size is known (lru-cache sizes on set). */
 interface Entry {
   value: Promise<unknown>;
 }
