@@ -1,6 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { CustomerCache } from "./cache.server.ts";
 
+/** A data version the test moves, counting how often the cache reads it. */
+function countedVersion() {
+  const data = {
+    version: 1,
+    reads: 0,
+    read: async () => {
+      data.reads++;
+      return String(data.version);
+    },
+  };
+  return data;
+}
+
 describe("CustomerCache", () => {
   it("keeps each customer's value under its own key: the same key never crosses customers", async () => {
     const cache = new CustomerCache();
@@ -59,21 +72,15 @@ describe("CustomerCache", () => {
   });
 
   it("serves fresh data as soon as the data version moves, without waiting for the TTL", async () => {
-    let version = 1;
-    let versionReads = 0;
-    const cache = new CustomerCache({
-      version: async () => {
-        versionReads++;
-        return String(version);
-      },
-    });
+    const data = countedVersion();
+    const cache = new CustomerCache({ version: data.read });
     let loads = 0;
     const load = async () => ++loads;
     expect(await cache.fetch(1, "k", load)).toBe(1);
     expect(await cache.fetch(1, "k", load)).toBe(1);
     // One reading of the version serves requests for a second.
-    expect(versionReads).toBe(1);
-    version = 2;
+    expect(data.reads).toBe(1);
+    data.version = 2;
     await new Promise((resolve) => setTimeout(resolve, 1_050));
     expect(await cache.fetch(1, "k", load)).toBe(2);
     expect(await cache.fetch(1, "k", load)).toBe(2);
@@ -96,21 +103,15 @@ describe("CustomerCache", () => {
   });
 
   it("leaves the data version out of a key that carries its own", async () => {
-    let versionReads = 0;
-    let version = 1;
-    const cache = new CustomerCache({
-      version: async () => {
-        versionReads++;
-        return String(version);
-      },
-    });
+    const data = countedVersion();
+    const cache = new CustomerCache({ version: data.read });
     let loads = 0;
     const load = async () => ++loads;
     expect(await cache.fetch(1, "logs:mark-5", load, { ownVersion: true })).toBe(1);
-    version = 2;
+    data.version = 2;
     await new Promise((resolve) => setTimeout(resolve, 1_050));
     expect(await cache.fetch(1, "logs:mark-5", load, { ownVersion: true })).toBe(1);
     expect(await cache.fetch(1, "logs:mark-6", load, { ownVersion: true })).toBe(2);
-    expect(versionReads).toBe(0);
+    expect(data.reads).toBe(0);
   });
 });

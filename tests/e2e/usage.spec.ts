@@ -12,6 +12,16 @@ const root = path.resolve(import.meta.dirname, "..", "..");
 const rowKeys = (page: Page) =>
   page.locator("[data-row]").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-row")));
 
+/** Filters the Logs tab to 5xx with its GET form: a full page of the seeded 503s. */
+async function filterLogsTo5xx(page: Page) {
+  await page.getByLabel("Status").selectOption("5xx");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/status=5xx/);
+  const statuses = page.getByTestId("log-status");
+  await expect(statuses).toHaveCount(50);
+  expect(new Set(await statuses.allTextContents())).toEqual(new Set(["503"]));
+}
+
 test("stats in three ranges and 5xx logs paged by cursor, without JavaScript", async ({
   browser,
   baseURL,
@@ -67,12 +77,8 @@ test("stats in three ranges and 5xx logs paged by cursor, without JavaScript", a
 
   // Logs: filter to 5xx with the GET form, then page older and back newer.
   await page.getByRole("link", { name: "Logs" }).click();
-  await page.getByLabel("Status").selectOption("5xx");
-  await page.getByRole("button", { name: "Apply" }).click();
-  await expect(page).toHaveURL(/status=5xx/);
+  await filterLogsTo5xx(page);
   const statuses = page.getByTestId("log-status");
-  await expect(statuses).toHaveCount(50);
-  expect(new Set(await statuses.allTextContents())).toEqual(new Set(["503"]));
   const firstPage = await rowKeys(page);
 
   await page.getByRole("link", { name: "Older →" }).click();
@@ -115,12 +121,8 @@ test("stats in three ranges and 5xx logs paged by cursor, without JavaScript", a
   });
   await livePage.getByRole("link", { name: "Logs" }).click();
   await expect(livePage).toHaveURL(/\/services\/seal\/logs$/);
-  await livePage.getByLabel("Status").selectOption("5xx");
-  await livePage.getByRole("button", { name: "Apply" }).click();
-  await expect(livePage).toHaveURL(/status=5xx/);
+  await filterLogsTo5xx(livePage);
   const liveStatuses = livePage.getByTestId("log-status");
-  await expect(liveStatuses).toHaveCount(50);
-  expect(new Set(await liveStatuses.allTextContents())).toEqual(new Set(["503"]));
   await livePage.getByRole("link", { name: "Older →" }).click();
   await expect(liveStatuses).toHaveCount(25);
   expect(await rowKeys(livePage)).toEqual(secondPage);
