@@ -230,8 +230,8 @@ describe("usage insight", () => {
     const byKey = await text(await get(`/services/seal/logs?key=${alice.keyId}&range=1h`, alice.jar));
     expect(statuses(byKey).length).toBe(50);
     const lastHour = await text(await get("/services/seal/logs?range=1h&status=2xx", bob.jar));
-    expect(statuses(lastHour)).toHaveLength(7);
-    expect(lastHour).not.toContain("503");
+    // Read the status cells, not the whole page: a random wallet address can hold "503".
+    expect(statuses(lastHour)).toEqual([200, 200, 200, 200, 200, 200, 200]);
   });
 
   it("answers bad filters with 400 and the field's error, never a 500 or another customer's rows", async () => {
