@@ -29,6 +29,7 @@ import {
   type SelfServiceTier,
   type ServiceType,
   serviceDefinition,
+  TIERS,
   tierDefinition,
   tierHasAllowlist,
   tierHasBurst,
@@ -204,6 +205,18 @@ export interface EnableResult {
   createdKeys: string[];
 }
 
+/** The burst add-on exists only on the tiers the catalog gives a burst. */
+function assertBurstAvailable(tier: SelfServiceTier, burstEnabled: boolean): void {
+  if (!burstEnabled || tierHasBurst(tier)) return;
+  const names = TIERS.filter((t) => t.selfService && t.burst).map((t) => t.name);
+  throw new OperationError(
+    400,
+    "burst_unavailable",
+    `Burst is available on ${new Intl.ListFormat("en", { type: "conjunction" }).format(names)}.`,
+    "burstEnabled",
+  );
+}
+
 export async function enableService(
   deps: ServiceDeps,
   actor: Actor,
@@ -212,14 +225,7 @@ export async function enableService(
   const definition = serviceDefinition(input.serviceType);
   if (!definition.available)
     throw new OperationError(400, "unavailable", `${definition.name} is not available yet.`);
-  if (input.burstEnabled && !tierHasBurst(input.tier)) {
-    throw new OperationError(
-      400,
-      "burst_unavailable",
-      "Burst is available on Pro and Business.",
-      "burstEnabled",
-    );
-  }
+  assertBurstAvailable(input.tier, input.burstEnabled);
   return withCustomerLock(deps.database, actor.customerId, async () => {
     const now = deps.clock.now();
     const existing = await findService(deps.db, actor.customerId, input.serviceType);
@@ -360,18 +366,11 @@ export async function changePlan(
   actor: Actor,
   input: { serviceType: ServiceType; tier: SelfServiceTier; burstEnabled: boolean; requestId: string },
 ): Promise<PlanChangeResult> {
-  if (input.burstEnabled && !tierHasBurst(input.tier)) {
-    throw new OperationError(
-      400,
-      "burst_unavailable",
-      "Burst is available on Pro and Business.",
-      "burstEnabled",
-    );
-  }
+  assertBurstAvailable(input.tier, input.burstEnabled);
   return withCustomerLock(deps.database, actor.customerId, async () => {
     const now = deps.clock.now();
     const service = await requireService(deps.db, actor, input.serviceType);
-    if (tierRank(service.tier) >= 3) {
+    if (!tierDefinition(service.tier).selfService) {
       throw new OperationError(409, "enterprise", "Enterprise plans are changed by contract. Contact us.");
     }
     const before = scheduledChangesOf(service);
