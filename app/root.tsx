@@ -156,7 +156,7 @@ export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
       </h1>
       <p className="mt-2 text-zinc-600 dark:text-zinc-400">{message}</p>
       <p className="mt-6">
-        <a href="/dashboard" className="text-brand-600 underline underline-offset-2">
+        <a href="/dashboard" className="text-link underline underline-offset-2">
           Back to the dashboard
         </a>
       </p>

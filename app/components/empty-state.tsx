@@ -17,7 +17,7 @@ export function EmptyState({
     <Card className="flex flex-col items-center gap-3 px-6 py-12 text-center">
       <Icon className="h-8 w-8 text-zinc-400" aria-hidden />
       <h2 className="text-base font-semibold">{title}</h2>
-      {children ? <div className="max-w-md text-sm text-zinc-500 dark:text-zinc-400">{children}</div> : null}
+      {children ? <div className="max-w-md text-sm text-muted">{children}</div> : null}
       {action}
     </Card>
   );

@@ -7,7 +7,7 @@ export function TierTable() {
     <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
       <table className="w-full text-left text-sm">
         <caption className="sr-only">Tiers and prices</caption>
-        <thead className="bg-zinc-100 text-xs text-zinc-500 uppercase dark:bg-zinc-900 dark:text-zinc-400">
+        <thead className="bg-zinc-100 text-xs text-zinc-600 uppercase dark:bg-zinc-900 dark:text-zinc-400">
           <tr>
             <th scope="col" className="px-4 py-2">
               Tier
@@ -44,7 +44,7 @@ export function TierTable() {
           ))}
         </tbody>
       </table>
-      <p className="border-t border-zinc-200 px-4 py-2 text-xs text-zinc-500 dark:border-zinc-800 dark:text-zinc-400">
+      <p className="border-t border-zinc-200 px-4 py-2 text-xs text-muted dark:border-zinc-800">
         Limits apply per region ({REGIONS.map((region) => region.name).join(", ")}). Usage: $1.00 per 10,000
         successful requests on every tier.
       </p>

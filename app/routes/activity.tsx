@@ -103,17 +103,17 @@ export default function Activity({ loaderData }: Route.ComponentProps) {
       <Card>
         <CardContent className="pt-5">
           {loaderData.entries.length === 0 ? (
-            <p className="text-sm text-zinc-500">Nothing here yet.</p>
+            <p className="text-sm text-muted">Nothing here yet.</p>
           ) : (
             <ol className="divide-y divide-zinc-100 dark:divide-zinc-800" data-testid="activity-list">
               {loaderData.entries.map((entry) => (
                 <li key={entry.id} className="flex flex-wrap items-baseline gap-x-3 gap-y-1 py-2 text-sm">
-                  <time dateTime={entry.createdAt} className="w-48 shrink-0 text-zinc-500 tabular-nums">
+                  <time dateTime={entry.createdAt} className="w-48 shrink-0 text-muted tabular-nums">
                     {timeFormat.format(new Date(entry.createdAt))}
                   </time>
                   <Badge>{ACTIVITY_KIND_LABELS[entry.kind]}</Badge>
                   <span className="min-w-0 flex-1">{entry.summary}</span>
-                  <span className="font-mono text-xs text-zinc-500">
+                  <span className="font-mono text-xs text-muted">
                     {entry.actorAddress ? shortAddress(entry.actorAddress) : "Suiftly"}
                     {entry.ip ? ` · ${entry.ip}` : ""}
                   </span>

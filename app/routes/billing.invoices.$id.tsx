@@ -38,7 +38,7 @@ export default function Invoice({ loaderData }: Route.ComponentProps) {
   return (
     <div className="max-w-3xl">
       <div className="no-print mb-4 flex items-center justify-between">
-        <Link to="/billing" className="text-sm text-brand-600 underline">
+        <Link to="/billing" className="text-sm text-link underline">
           ← Billing
         </Link>
         <PrintButton />
@@ -48,20 +48,20 @@ export default function Invoice({ loaderData }: Route.ComponentProps) {
           <div className="flex flex-wrap items-start justify-between gap-4">
             <div>
               <h1 className="text-2xl font-semibold">Invoice #{invoice.id}</h1>
-              <p className="text-sm text-zinc-500">
+              <p className="text-sm text-muted">
                 Suiftly · issued {dateTime.format(new Date(invoice.createdAt))} UTC
               </p>
             </div>
             <InvoiceStatusBadge status={invoice.status} />
           </div>
           <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-1 text-sm">
-            <dt className="text-zinc-500">Billed to</dt>
+            <dt className="text-muted">Billed to</dt>
             <dd className="font-mono break-all">{address}</dd>
-            <dt className="text-zinc-500">Kind</dt>
+            <dt className="text-muted">Kind</dt>
             <dd className="capitalize">{invoice.kind}</dd>
             {invoice.periodStart ? (
               <>
-                <dt className="text-zinc-500">Period</dt>
+                <dt className="text-muted">Period</dt>
                 <dd>
                   {dateTime.format(new Date(invoice.periodStart))} –{" "}
                   {invoice.periodEnd ? dateTime.format(new Date(invoice.periodEnd)) : ""}
@@ -70,13 +70,13 @@ export default function Invoice({ loaderData }: Route.ComponentProps) {
             ) : null}
             {invoice.paidAt ? (
               <>
-                <dt className="text-zinc-500">Paid</dt>
+                <dt className="text-muted">Paid</dt>
                 <dd>{dateTime.format(new Date(invoice.paidAt))} UTC</dd>
               </>
             ) : null}
             {invoice.txDigest ? (
               <>
-                <dt className="text-zinc-500">Payment digest</dt>
+                <dt className="text-muted">Payment digest</dt>
                 <dd className="font-mono break-all" data-testid="payment-digest">
                   {invoice.txDigest}
                 </dd>
@@ -84,13 +84,13 @@ export default function Invoice({ loaderData }: Route.ComponentProps) {
             ) : null}
             {invoice.failureReason && invoice.status !== "paid" ? (
               <>
-                <dt className="text-zinc-500">Reason</dt>
+                <dt className="text-muted">Reason</dt>
                 <dd>{invoice.failureReason.replaceAll("_", " ")}</dd>
               </>
             ) : null}
           </dl>
           <table className="w-full text-sm">
-            <thead className="border-b border-zinc-200 text-left text-xs text-zinc-500 dark:border-zinc-800">
+            <thead className="border-b border-zinc-200 text-left text-xs text-muted dark:border-zinc-800">
               <tr>
                 <th className="py-2 font-medium">Description</th>
                 <th className="py-2 text-right font-medium">Quantity</th>

@@ -135,7 +135,7 @@ function TransferForm({
           {busy ? `${label}ing…` : label}
         </Button>
       </div>
-      <p className="text-xs text-zinc-500">{help}</p>
+      <p className="text-xs text-muted">{help}</p>
       {fields.amount.errors ? (
         <p id={fields.amount.errorId} className="text-sm text-red-700 dark:text-red-300" role="alert">
           {fields.amount.errors.join(" ")}
@@ -169,7 +169,7 @@ function SignedInBilling({ data: page, actionData }: { data: SignedInData; actio
               {formatCents(overview.balanceCents)}
             </CardTitle>
           </CardHeader>
-          <CardContent className="text-xs text-zinc-500">
+          <CardContent className="text-xs text-muted">
             {overview.escrowObjectId ? (
               <span className="font-mono break-all">Escrow {overview.escrowObjectId}</span>
             ) : (
@@ -186,10 +186,7 @@ function SignedInBilling({ data: page, actionData }: { data: SignedInData; actio
           </CardHeader>
           <CardContent>
             <LimitProgress spentCents={overview.monthToDateCents} limitCents={overview.spendingLimitCents} />
-            <Link
-              to="/settings/spending-limit"
-              className="mt-2 inline-block text-xs text-brand-600 underline"
-            >
+            <Link to="/settings/spending-limit" className="mt-2 inline-block text-xs text-link underline">
               Change spending limit
             </Link>
           </CardContent>
@@ -201,7 +198,7 @@ function SignedInBilling({ data: page, actionData }: { data: SignedInData; actio
               {formatCents(overview.nextCharge.cents)}
             </CardTitle>
           </CardHeader>
-          <CardContent className="text-xs text-zinc-500">
+          <CardContent className="text-xs text-muted">
             {overview.nextCharge.cents > 0
               ? `Monthly fees, charged in advance on ${dateFormat.format(new Date(overview.nextCharge.at))}.`
               : "No services to renew."}
@@ -269,10 +266,10 @@ function SignedInBilling({ data: page, actionData }: { data: SignedInData; actio
         </CardHeader>
         <CardContent>
           {page.usage.length === 0 ? (
-            <p className="text-sm text-zinc-500">No requests this month yet.</p>
+            <p className="text-sm text-muted">No requests this month yet.</p>
           ) : (
             <table className="w-full text-sm tabular-nums" data-testid="usage-table">
-              <thead className="text-xs text-zinc-500 dark:text-zinc-400">
+              <thead className="text-xs text-muted">
                 <tr className="border-b border-zinc-200 dark:border-zinc-800">
                   <th className="py-1.5 text-left font-medium">Service</th>
                   <th className="py-1.5 text-right font-medium">Requests</th>
@@ -304,7 +301,7 @@ function SignedInBilling({ data: page, actionData }: { data: SignedInData; actio
           </CardHeader>
           <CardContent>
             {overview.chargesByService.length === 0 ? (
-              <p className="text-sm text-zinc-500">No charges this month.</p>
+              <p className="text-sm text-muted">No charges this month.</p>
             ) : (
               <table className="w-full text-sm">
                 <tbody>
@@ -330,10 +327,10 @@ function SignedInBilling({ data: page, actionData }: { data: SignedInData; actio
           </CardHeader>
           <CardContent>
             {overview.ledger.length === 0 ? (
-              <p className="text-sm text-zinc-500">No transactions yet.</p>
+              <p className="text-sm text-muted">No transactions yet.</p>
             ) : (
               <table className="w-full text-sm" data-testid="ledger">
-                <thead className="text-left text-xs text-zinc-500">
+                <thead className="text-left text-xs text-muted">
                   <tr>
                     <th className="py-1 font-medium">Date (UTC)</th>
                     <th className="py-1 font-medium">Type</th>
@@ -372,10 +369,10 @@ function SignedInBilling({ data: page, actionData }: { data: SignedInData; actio
         </CardHeader>
         <CardContent>
           {overview.invoices.length === 0 ? (
-            <p className="text-sm text-zinc-500">No invoices yet.</p>
+            <p className="text-sm text-muted">No invoices yet.</p>
           ) : (
             <table className="w-full text-sm">
-              <thead className="text-left text-xs text-zinc-500">
+              <thead className="text-left text-xs text-muted">
                 <tr>
                   <th className="py-1 font-medium">Invoice</th>
                   <th className="py-1 font-medium">Date (UTC)</th>

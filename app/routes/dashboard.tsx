@@ -133,7 +133,7 @@ export default function Dashboard({ loaderData }: Route.ComponentProps) {
                   <StatusDot status={status} />
                   {service.name}
                   {service.tier ? (
-                    <span className="text-sm font-normal text-zinc-500">
+                    <span className="text-sm font-normal text-muted">
                       {tierDefinition(service.tier as TierId).name}
                     </span>
                   ) : null}
@@ -143,21 +143,21 @@ export default function Dashboard({ loaderData }: Route.ComponentProps) {
               <CardContent className="flex flex-col gap-2 text-sm">
                 {configured ? (
                   <dl className="grid grid-cols-2 gap-1">
-                    <dt className="text-zinc-500">Requests, 24 h</dt>
+                    <dt className="text-muted">Requests, 24 h</dt>
                     <dd className="text-right tabular-nums">{formatNumber(service.requests24h)}</dd>
-                    <dt className="text-zinc-500">Success rate</dt>
+                    <dt className="text-muted">Success rate</dt>
                     <dd className="text-right tabular-nums">
                       {service.successRate24h === null
                         ? "—"
                         : `${(service.successRate24h * 100).toFixed(1)}%`}
                     </dd>
-                    <dt className="text-zinc-500">This month</dt>
+                    <dt className="text-muted">This month</dt>
                     <dd className="text-right tabular-nums">{formatCents(service.monthCostCents)}</dd>
                   </dl>
                 ) : null}
                 <Link
                   to={`/services/${service.type}`}
-                  className="text-sm font-medium text-brand-600 underline-offset-2 hover:underline"
+                  className="text-sm font-medium text-link underline-offset-2 hover:underline"
                 >
                   {configured ? "Manage" : service.available ? "Set up" : "Learn more"}
                 </Link>

@@ -36,7 +36,7 @@ export default function Home() {
                 <CardTitle>{service.name}</CardTitle>
                 <CardDescription>{service.description}</CardDescription>
               </CardHeader>
-              <CardContent className="text-sm text-zinc-500">
+              <CardContent className="text-sm text-muted">
                 {service.available ? "Available now" : "Coming soon"}
               </CardContent>
             </Card>

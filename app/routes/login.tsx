@@ -63,7 +63,7 @@ export default function Login({ loaderData }: Route.ComponentProps) {
               The wallet kit failed to load. Reload the page to try again.
             </p>
           ) : (
-            <p className="text-sm text-zinc-500" data-testid="wallet-loading">
+            <p className="text-sm text-muted" data-testid="wallet-loading">
               Loading wallets…
             </p>
           )}

@@ -309,7 +309,7 @@ function Onboarding({ loaderData, actionData }: { loaderData: LoaderData; action
               />
               <span>
                 <span className="font-medium">Burst</span> (+{formatCents(ADD_ONS.burstFeeCents)}/month)
-                <span className="block text-xs text-zinc-500">Pro and Business only.</span>
+                <span className="block text-xs text-muted">Pro and Business only.</span>
               </span>
             </label>
             <label className="flex flex-col gap-1 text-sm">
@@ -320,7 +320,7 @@ function Onboarding({ loaderData, actionData }: { loaderData: LoaderData; action
                 max={ADD_ONS.apiKeys.maxActivePerService}
                 className={inputClass}
               />
-              <span className="text-xs text-zinc-500">
+              <span className="text-xs text-muted">
                 1 included, then {formatCents(ADD_ONS.apiKeys.extraFeeCents)}/month each.
               </span>
               <FieldError id={fields.apiKeys.errorId} errors={fields.apiKeys.errors} />
@@ -335,7 +335,7 @@ function Onboarding({ loaderData, actionData }: { loaderData: LoaderData; action
                     max={ADD_ONS.sealKeys.maxPerService}
                     className={inputClass}
                   />
-                  <span className="text-xs text-zinc-500">
+                  <span className="text-xs text-muted">
                     1 included, then {formatCents(ADD_ONS.sealKeys.extraFeeCents)}/month each.
                   </span>
                   <FieldError id={fields.sealKeys.errorId} errors={fields.sealKeys.errors} />
@@ -350,7 +350,7 @@ function Onboarding({ loaderData, actionData }: { loaderData: LoaderData; action
                     defaultValue={0}
                     className={inputClass}
                   />
-                  <span className="text-xs text-zinc-500">
+                  <span className="text-xs text-muted">
                     Planned; added on the Keys tab. {ADD_ONS.packages.includedPerKey} included per key, then{" "}
                     {formatCents(ADD_ONS.packages.extraFeeCents)}/month each.
                   </span>

@@ -282,7 +282,7 @@ export default function ServiceKeys({ loaderData, actionData }: Route.ComponentP
         </CardHeader>
         <CardContent className="flex flex-col gap-4">
           <table className="w-full text-sm" data-testid="api-keys">
-            <thead className="text-left text-xs text-zinc-500">
+            <thead className="text-left text-xs text-muted">
               <tr>
                 <th className="py-1 font-medium">Key</th>
                 <th className="py-1 font-medium">Created (UTC)</th>
@@ -332,7 +332,7 @@ export default function ServiceKeys({ loaderData, actionData }: Route.ComponentP
               <Button type="submit" disabled={busy}>
                 Create API key
               </Button>
-              <span className="text-xs text-zinc-500">
+              <span className="text-xs text-muted">
                 {loaderData.limits?.activeApiKeys ?? 0} of {ADD_ONS.apiKeys.maxActivePerService} active
               </span>
             </Form>
@@ -354,7 +354,7 @@ export default function ServiceKeys({ loaderData, actionData }: Route.ComponentP
           </CardHeader>
           <CardContent className="flex flex-col gap-6">
             {loaderData.sealKeys.length === 0 ? (
-              <p className="text-sm text-zinc-500">No Seal keys yet.</p>
+              <p className="text-sm text-muted">No Seal keys yet.</p>
             ) : null}
             {loaderData.sealKeys.map((key) => (
               <section
@@ -372,9 +372,9 @@ export default function ServiceKeys({ loaderData, actionData }: Route.ComponentP
                   >
                     {key.state}
                   </Badge>
-                  <span className="text-xs text-zinc-500">derivation index {key.derivationIndex}</span>
+                  <span className="text-xs text-muted">derivation index {key.derivationIndex}</span>
                   {key.objectId ? (
-                    <span className="font-mono text-xs break-all text-zinc-500">{key.objectId}</span>
+                    <span className="font-mono text-xs break-all text-muted">{key.objectId}</span>
                   ) : null}
                 </div>
                 {key.state !== "revoked" ? (
@@ -481,7 +481,7 @@ export default function ServiceKeys({ loaderData, actionData }: Route.ComponentP
                 <Button type="submit" disabled={busy}>
                   Create Seal key
                 </Button>
-                <span className="text-xs text-zinc-500">
+                <span className="text-xs text-muted">
                   {loaderData.limits?.liveSealKeys ?? 0} of {ADD_ONS.sealKeys.maxPerService}
                 </span>
               </Form>

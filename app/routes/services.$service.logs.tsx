@@ -283,7 +283,7 @@ export default function ServiceLogsTab({ loaderData }: Route.ComponentProps) {
           <div className="overflow-x-auto">
             <table className="w-full text-left text-sm tabular-nums" data-testid="request-log">
               <caption className="sr-only">Requests, newest first. Times are UTC.</caption>
-              <thead className="text-xs text-zinc-500 dark:text-zinc-400">
+              <thead className="text-xs text-muted">
                 <tr className="border-b border-zinc-200 dark:border-zinc-800">
                   <th className="px-4 py-2 font-medium">Time (UTC)</th>
                   <th className="px-2 py-2 font-medium">Service</th>
@@ -306,10 +306,7 @@ export default function ServiceLogsTab({ loaderData }: Route.ComponentProps) {
                     <td className="px-4 py-1.5 whitespace-nowrap">
                       <time dateTime={entry.ts}>{formatTimestamp(entry.ts)}</time>
                       {entry.repeat > 1 ? (
-                        <span
-                          className="ml-1 text-xs text-zinc-500"
-                          title="Identical requests logged together"
-                        >
+                        <span className="ml-1 text-xs text-muted" title="Identical requests logged together">
                           ×{formatNumber(entry.repeat)}
                         </span>
                       ) : null}

@@ -115,7 +115,7 @@ export default function ServiceStatsTab({ loaderData }: Route.ComponentProps) {
             </Link>
           ))}
         </nav>
-        <p className="text-xs text-zinc-500 dark:text-zinc-400">
+        <p className="text-xs text-muted">
           {unit === "hour" ? "Hourly" : "Daily"} buckets in UTC · the last {unit} is still in progress ·
           updated every few minutes
         </p>
@@ -137,7 +137,7 @@ export default function ServiceStatsTab({ loaderData }: Route.ComponentProps) {
                   {formatNumber(stats.totals.requests)}
                 </CardTitle>
               </CardHeader>
-              <CardContent className="text-xs text-zinc-500 dark:text-zinc-400">
+              <CardContent className="text-xs text-muted">
                 {formatNumber(stats.totals.ok)} successful (billable)
               </CardContent>
             </Card>
@@ -148,7 +148,7 @@ export default function ServiceStatsTab({ loaderData }: Route.ComponentProps) {
                   {formatPercent(stats.totals.successRate)}
                 </CardTitle>
               </CardHeader>
-              <CardContent className="text-xs text-zinc-500 dark:text-zinc-400">
+              <CardContent className="text-xs text-muted">
                 {formatNumber(stats.totals.serverErrors)} server errors · {formatNumber(stats.totals.denied)}{" "}
                 denied
               </CardContent>
@@ -160,7 +160,7 @@ export default function ServiceStatsTab({ loaderData }: Route.ComponentProps) {
                   {formatBytes(stats.totals.bytesOut)}
                 </CardTitle>
               </CardHeader>
-              <CardContent className="text-xs text-zinc-500 dark:text-zinc-400">
+              <CardContent className="text-xs text-muted">
                 sent · {formatBytes(stats.totals.bytesIn)} received
               </CardContent>
             </Card>
@@ -171,7 +171,7 @@ export default function ServiceStatsTab({ loaderData }: Route.ComponentProps) {
                   {formatMs(stats.totals.p50Ms)}
                 </CardTitle>
               </CardHeader>
-              <CardContent className="text-xs text-zinc-500 dark:text-zinc-400">
+              <CardContent className="text-xs text-muted">
                 p95 {formatMs(stats.totals.p95Ms)} · p99 {formatMs(stats.totals.p99Ms)}
               </CardContent>
             </Card>

@@ -78,7 +78,7 @@ export default function ServiceLayout({ loaderData }: Route.ComponentProps) {
       "border-b-2 px-3 py-2 text-sm font-medium",
       isActive
         ? "border-brand-600 text-zinc-900 dark:text-zinc-50"
-        : "border-transparent text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100",
+        : "border-transparent text-muted hover:text-zinc-900 dark:hover:text-zinc-100",
     );
   return (
     <>
@@ -95,7 +95,7 @@ export default function ServiceLayout({ loaderData }: Route.ComponentProps) {
             </Badge>
             {service ? <Badge tone="brand">{service.tierName}</Badge> : null}
           </h1>
-          <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">{loaderData.description}</p>
+          <p className="mt-1 text-sm text-muted">{loaderData.description}</p>
         </div>
         {configured ? (
           <Form method="post" action={action}>

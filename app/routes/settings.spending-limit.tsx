@@ -106,7 +106,7 @@ export default function SpendingLimit({ loaderData, actionData }: Route.Componen
                   Save limit
                 </Button>
               </div>
-              <p className="text-xs text-zinc-500">
+              <p className="text-xs text-muted">
                 Between {formatCents(SPENDING_LIMIT.minCents)} and {formatCents(SPENDING_LIMIT.maxCents)}.
                 "This month" is the UTC calendar month.
               </p>

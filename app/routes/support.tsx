@@ -56,12 +56,12 @@ export default function Support() {
           <CardContent className="flex flex-col gap-2 text-sm">
             <p>
               Email{" "}
-              <a className="text-brand-600 underline" href="mailto:support@suiftly.io">
+              <a className="text-link underline" href="mailto:support@suiftly.io">
                 support@suiftly.io
               </a>
               . Include your wallet address — never a private key or a full API key.
             </p>
-            <p className="text-zinc-500">We answer within one business day.</p>
+            <p className="text-muted">We answer within one business day.</p>
           </CardContent>
         </Card>
       </div>

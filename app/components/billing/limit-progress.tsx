@@ -23,7 +23,7 @@ export function LimitProgress({ spentCents, limitCents }: { spentCents: number; 
           style={{ width: `${percent}%` }}
         />
       </div>
-      <p className="mt-1 text-xs text-zinc-500">
+      <p className="mt-1 text-xs text-muted">
         {formatCents(spentCents)} of {formatCents(limitCents)} monthly limit ({percent}%)
       </p>
     </div>

@@ -30,14 +30,14 @@ export function SidebarNav({ services }: { services: SidebarService[] }) {
   return (
     <nav aria-label="Main" className="flex flex-col gap-1 p-3">
       <Item to="/dashboard" icon={Gauge} label="Dashboard" />
-      <p className="mt-4 mb-1 px-3 text-xs font-semibold tracking-wide text-zinc-400 uppercase">Services</p>
+      <p className="mt-4 mb-1 px-3 text-xs font-semibold tracking-wide text-muted uppercase">Services</p>
       {services.map((service) => (
         <NavLink key={service.type} to={`/services/${service.type}`} className={linkClass}>
           <StatusDot status={service.status} className="mx-1" />
           {service.name}
         </NavLink>
       ))}
-      <p className="mt-4 mb-1 px-3 text-xs font-semibold tracking-wide text-zinc-400 uppercase">Account</p>
+      <p className="mt-4 mb-1 px-3 text-xs font-semibold tracking-wide text-muted uppercase">Account</p>
       <Item to="/billing" icon={CreditCard} label="Billing" />
       <Item to="/activity" icon={Activity} label="Activity" />
       <Item to="/support" icon={LifeBuoy} label="Support" />

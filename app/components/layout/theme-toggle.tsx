@@ -36,7 +36,7 @@ export function ThemeToggle({ theme }: { theme: Theme }) {
             "inline-flex h-7 w-7 items-center justify-center rounded",
             current === value
               ? "bg-zinc-100 text-zinc-900 dark:bg-zinc-800 dark:text-zinc-100"
-              : "text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100",
+              : "text-muted hover:text-zinc-900 dark:hover:text-zinc-100",
           )}
         >
           <Icon className="h-4 w-4" aria-hidden />

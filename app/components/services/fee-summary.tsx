@@ -37,10 +37,10 @@ export function FeeSummary({
           </tr>
           {dueLabel === null ? null : (
             <tr>
-              <th scope="row" className="text-left font-normal text-zinc-500">
+              <th scope="row" className="text-left font-normal text-muted">
                 {dueLabel}
               </th>
-              <td className="text-right text-zinc-500 tabular-nums" data-testid="due-today">
+              <td className="text-right text-muted tabular-nums" data-testid="due-today">
                 {formatCents(estimate.dueTodayCents)}
               </td>
             </tr>

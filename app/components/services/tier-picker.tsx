@@ -15,12 +15,12 @@ function TierText({ tier, current }: { tier: TierDefinition; current: boolean })
     <>
       <span className="font-semibold">
         {tier.name}
-        {current ? <span className="ml-2 text-xs font-normal text-brand-600">current</span> : null}
+        {current ? <span className="ml-2 text-xs font-normal text-link">current</span> : null}
       </span>
       <span className="text-lg font-semibold">
         {tier.monthlyFeeCents === null ? "Contact us" : `${formatCents(tier.monthlyFeeCents)}/mo`}
       </span>
-      <span id={`tier-${tier.id}-details`} className="text-xs text-zinc-500">
+      <span id={`tier-${tier.id}-details`} className="text-xs text-muted">
         {formatTierLimits(tier)}
         {tier.burst ? ` · burst +${formatCents(ADD_ONS.burstFeeCents)}/mo` : ""}
       </span>
@@ -63,7 +63,7 @@ export function TierPicker({
         ) : (
           <div key={tier.id} className={`${CARD} bg-zinc-50 dark:bg-zinc-900`}>
             <TierText tier={tier} current={current === tier.id} />
-            <a href="mailto:sales@suiftly.io" className="text-xs text-brand-600 underline">
+            <a href="mailto:sales@suiftly.io" className="text-xs text-link underline">
               Contact us
             </a>
           </div>

@@ -25,7 +25,7 @@ export function WalletWidget({ wallet }: { wallet: WalletWidgetData }) {
           {formatCents(wallet.balanceCents)}
         </span>
         <span
-          className="hidden font-mono text-xs text-zinc-500 sm:inline"
+          className="hidden font-mono text-xs text-muted sm:inline"
           title={wallet.address}
           data-testid="viewer-address"
         >
@@ -36,9 +36,9 @@ export function WalletWidget({ wallet }: { wallet: WalletWidgetData }) {
       </summary>
       <div className="absolute right-0 z-30 mt-2 w-72 rounded-lg border border-zinc-200 bg-white p-2 shadow-lg dark:border-zinc-800 dark:bg-zinc-950">
         <div className="px-2 py-2">
-          <p className="text-xs text-zinc-500">Escrow balance</p>
+          <p className="text-xs text-muted">Escrow balance</p>
           <p className="text-lg font-semibold tabular-nums">{formatCents(wallet.balanceCents)}</p>
-          <p className="mt-1 font-mono text-xs break-all text-zinc-500">{wallet.address}</p>
+          <p className="mt-1 font-mono text-xs break-all text-muted">{wallet.address}</p>
         </div>
         <nav aria-label="Wallet" className="flex flex-col">
           <Link

@@ -1,0 +1,108 @@
+// Every page a customer uses passes axe-core's WCAG 2.1 A and AA rules, in the light and the dark
+// theme: signed in with a configured service and real (seeded) traffic, and in demo mode.
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import AxeBuilder from "@axe-core/playwright";
+import { type Browser, expect, type Page, test } from "@playwright/test";
+import { signInWithBurnerWallet } from "./support.ts";
+
+const root = path.resolve(import.meta.dirname, "..", "..");
+const WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+const THEMES = ["light", "dark"] as const;
+
+/** What axe found on a page, one line per rule and element, so a failure says where to look. */
+async function violations(page: Page, label: string): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(WCAG_AA).analyze();
+  return result.violations.flatMap((violation) =>
+    violation.nodes.map(
+      (node) =>
+        `${label}: ${violation.id} (${violation.impact}) at ${node.target.join(" ")} — ${node.failureSummary}`,
+    ),
+  );
+}
+
+/** Opens each path in each theme (the theme cookie the toggle sets) and collects the violations. */
+async function audit(
+  browser: Browser,
+  baseURL: string,
+  paths: string[],
+  storageState?: string,
+): Promise<string[]> {
+  const found: string[] = [];
+  for (const theme of THEMES) {
+    const context = await browser.newContext({
+      baseURL,
+      colorScheme: theme,
+      ...(storageState ? { storageState: JSON.parse(storageState) } : {}),
+    });
+    await context.addCookies([{ name: "theme", value: theme, url: baseURL }]);
+    const page = await context.newPage();
+    for (const target of paths) {
+      const response = await page.goto(target);
+      expect(response?.status(), target).toBeLessThan(500);
+      found.push(...(await violations(page, `${target} [${theme}]`)));
+    }
+    await context.close();
+  }
+  return found;
+}
+
+test("signed-in pages meet WCAG 2.1 AA in both themes", async ({ browser, baseURL }) => {
+  test.slow();
+  if (!baseURL) throw new Error("baseURL is set in playwright.config.ts");
+  const context = await browser.newContext({ baseURL });
+  const page = await context.newPage();
+  const address = await signInWithBurnerWallet(page);
+  await page.goto("/billing");
+  await page.locator("#deposit").getByLabel("Deposit amount (USD)").fill("200");
+  await page.locator("#deposit").getByRole("button", { name: "Deposit", exact: true }).click();
+  await expect(page.getByTestId("flash")).toContainText("Deposited $200.00.");
+  await page.goto("/services/seal");
+  await page.getByRole("button", { name: "Enable Seal" }).click();
+  await expect(page.getByTestId("created-keys")).toContainText("Seal is enabled.");
+  // States that only an action shows: the new key revealed once, then a field error.
+  const states = await violations(page, "/services/seal, key just created");
+  execFileSync(path.join(root, "node_modules", ".bin", "node"), ["tests/e2e/seed-traffic.ts", address], {
+    cwd: root,
+  });
+  await page.goto("/billing");
+  // Enabling Seal charged the pro-rated fee: its invoice is the first in the list.
+  const invoice = await page.locator('a[href^="/billing/invoices/"]').first().getAttribute("href");
+  expect(invoice).toMatch(/^\/billing\/invoices\/\d+$/);
+  await page.locator("#withdraw").getByLabel("Withdraw amount (USD)").fill("40000");
+  await page.locator("#withdraw").getByRole("button", { name: "Withdraw", exact: true }).click();
+  await expect(page.locator("#withdraw").getByRole("alert")).toBeVisible();
+  states.push(...(await violations(page, "/billing, withdrawal refused")));
+  const storageState = JSON.stringify(await context.storageState());
+  await context.close();
+  expect(states).toEqual([]);
+
+  const found = await audit(
+    browser,
+    baseURL,
+    [
+      "/dashboard",
+      "/services/seal",
+      "/services/seal/keys",
+      "/services/seal/stats",
+      "/services/seal/stats?range=30d",
+      "/services/seal/logs",
+      "/services/grpc",
+      "/services/graphql",
+      "/billing",
+      invoice as string,
+      "/settings/spending-limit",
+      "/activity",
+      "/support",
+      "/no-such-page",
+    ],
+    storageState,
+  );
+  expect(found).toEqual([]);
+});
+
+test("demo mode and the login page meet WCAG 2.1 AA in both themes", async ({ browser, baseURL }) => {
+  if (!baseURL) throw new Error("baseURL is set in playwright.config.ts");
+  const found = await audit(browser, baseURL, ["/", "/login", "/dashboard", "/services/seal", "/billing"]);
+  expect(found).toEqual([]);
+});
