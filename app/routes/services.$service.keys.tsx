@@ -287,7 +287,9 @@ export default function ServiceKeys({ loaderData, actionData }: Route.ComponentP
                 <th className="py-1 font-medium">Key</th>
                 <th className="py-1 font-medium">Created (UTC)</th>
                 <th className="py-1 font-medium">Status</th>
-                <th className="py-1" />
+                <th className="py-1">
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
