@@ -3,6 +3,15 @@ import { data, Link } from "react-router";
 import { InvoiceStatusBadge } from "#app/components/billing/invoice-status.tsx";
 import { PrintButton } from "#app/components/billing/print-button.tsx";
 import { Card, CardContent } from "#app/components/ui/card.tsx";
+import {
+  Table,
+  TableBody,
+  TableCell,
+  TableFooter,
+  TableHead,
+  TableHeader,
+  TableRow,
+} from "#app/components/ui/table.tsx";
 import { USAGE_PRICE } from "#app/domain/catalog.ts";
 import { requireCustomer } from "#app/lib/auth.server.ts";
 import { formatCents } from "#app/lib/format.ts";
@@ -89,39 +98,37 @@ export default function Invoice({ loaderData }: Route.ComponentProps) {
               </>
             ) : null}
           </dl>
-          <table className="w-full text-sm">
-            <thead className="border-b border-zinc-200 text-left text-xs text-muted dark:border-zinc-800">
+          <Table>
+            <TableHeader>
               <tr>
-                <th className="py-2 font-medium">Description</th>
-                <th className="py-2 text-right font-medium">Quantity</th>
-                <th className="py-2 text-right font-medium">Unit price</th>
-                <th className="py-2 text-right font-medium">Amount</th>
+                <TableHead>Description</TableHead>
+                <TableHead align="right">Quantity</TableHead>
+                <TableHead align="right">Unit price</TableHead>
+                <TableHead align="right">Amount</TableHead>
               </tr>
-            </thead>
-            <tbody>
+            </TableHeader>
+            <TableBody>
               {lines.map((item) => (
-                <tr key={item.id} className="border-b border-zinc-100 dark:border-zinc-800">
-                  <td className="py-2">{item.description}</td>
-                  <td className="py-2 text-right tabular-nums">{item.quantity.toLocaleString("en-US")}</td>
-                  <td className="py-2 text-right tabular-nums">
+                <TableRow key={item.id}>
+                  <TableCell>{item.description}</TableCell>
+                  <TableCell align="right">{item.quantity.toLocaleString("en-US")}</TableCell>
+                  <TableCell align="right">
                     {formatCents(item.unitPriceCents)}
                     {item.itemType === "usage" ? ` / ${USAGE_PRICE.perRequests.toLocaleString("en-US")}` : ""}
-                  </td>
-                  <td className="py-2 text-right tabular-nums">{formatCents(item.amountCents)}</td>
-                </tr>
+                  </TableCell>
+                  <TableCell align="right">{formatCents(item.amountCents)}</TableCell>
+                </TableRow>
               ))}
-            </tbody>
-            <tfoot>
-              <tr>
-                <th scope="row" colSpan={3} className="py-2 text-right font-semibold">
+            </TableBody>
+            <TableFooter>
+              <TableRow>
+                <TableHead scope="row" colSpan={3} align="right">
                   Total
-                </th>
-                <td className="py-2 text-right font-semibold tabular-nums">
-                  {formatCents(invoice.amountCents)}
-                </td>
-              </tr>
-            </tfoot>
-          </table>
+                </TableHead>
+                <TableCell align="right">{formatCents(invoice.amountCents)}</TableCell>
+              </TableRow>
+            </TableFooter>
+          </Table>
         </CardContent>
       </Card>
     </div>

@@ -8,6 +8,7 @@ import { EmptyState } from "#app/components/empty-state.tsx";
 import { Button, buttonVariants } from "#app/components/ui/button.tsx";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "#app/components/ui/card.tsx";
 import { PageHeader } from "#app/components/ui/page-header.tsx";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "#app/components/ui/table.tsx";
 import { depositSchema, withdrawSchema } from "#app/domain/billing/forms.ts";
 import { billingOverview } from "#app/domain/billing/overview.ts";
 import { serviceDefinition, USAGE_INVOICE_THRESHOLD_CENTS, USAGE_PRICE } from "#app/domain/catalog.ts";
@@ -255,7 +256,7 @@ function SignedInBilling({ data: page, actionData }: { data: SignedInData; actio
         </Card>
       </div>
 
-      <Card id="usage" className="mb-6">
+      <Card id="usage">
         <CardHeader>
           <CardTitle>Usage this month</CardTitle>
           <CardDescription>
@@ -268,28 +269,28 @@ function SignedInBilling({ data: page, actionData }: { data: SignedInData; actio
           {page.usage.length === 0 ? (
             <p className="text-sm text-muted">No requests this month yet.</p>
           ) : (
-            <table className="w-full text-sm tabular-nums" data-testid="usage-table">
-              <thead className="text-xs text-muted">
-                <tr className="border-b border-zinc-200 dark:border-zinc-800">
-                  <th className="py-1.5 text-left font-medium">Service</th>
-                  <th className="py-1.5 text-right font-medium">Requests</th>
-                  <th className="py-1.5 text-right font-medium">Billable</th>
-                  <th className="py-1.5 text-right font-medium">Free</th>
-                  <th className="py-1.5 text-right font-medium">Amount</th>
+            <Table data-testid="usage-table">
+              <TableHeader>
+                <tr>
+                  <TableHead>Service</TableHead>
+                  <TableHead align="right">Requests</TableHead>
+                  <TableHead align="right">Billable</TableHead>
+                  <TableHead align="right">Free</TableHead>
+                  <TableHead align="right">Amount</TableHead>
                 </tr>
-              </thead>
-              <tbody>
+              </TableHeader>
+              <TableBody>
                 {page.usage.map((row) => (
-                  <tr key={row.service} className="border-b border-zinc-100 dark:border-zinc-800">
-                    <td className="py-1.5">{serviceDefinition(row.service).name}</td>
-                    <td className="py-1.5 text-right">{formatNumber(row.requests)}</td>
-                    <td className="py-1.5 text-right">{formatNumber(row.billable)}</td>
-                    <td className="py-1.5 text-right">{formatNumber(row.free)}</td>
-                    <td className="py-1.5 text-right">{formatCents(row.valueCents)}</td>
-                  </tr>
+                  <TableRow key={row.service}>
+                    <TableCell>{serviceDefinition(row.service).name}</TableCell>
+                    <TableCell align="right">{formatNumber(row.requests)}</TableCell>
+                    <TableCell align="right">{formatNumber(row.billable)}</TableCell>
+                    <TableCell align="right">{formatNumber(row.free)}</TableCell>
+                    <TableCell align="right">{formatCents(row.valueCents)}</TableCell>
+                  </TableRow>
                 ))}
-              </tbody>
-            </table>
+              </TableBody>
+            </Table>
           )}
         </CardContent>
       </Card>
@@ -303,21 +304,24 @@ function SignedInBilling({ data: page, actionData }: { data: SignedInData; actio
             {overview.chargesByService.length === 0 ? (
               <p className="text-sm text-muted">No charges this month.</p>
             ) : (
-              <table className="w-full text-sm">
-                <tbody>
+              <Table>
+                <TableHeader>
+                  <tr>
+                    <TableHead>Service</TableHead>
+                    <TableHead align="right">Charged</TableHead>
+                  </tr>
+                </TableHeader>
+                <TableBody>
                   {overview.chargesByService.map((row) => (
-                    <tr
-                      key={row.serviceType ?? "account"}
-                      className="border-b border-zinc-100 dark:border-zinc-800"
-                    >
-                      <td className="py-1.5">
+                    <TableRow key={row.serviceType ?? "account"}>
+                      <TableCell>
                         {row.serviceType ? serviceDefinition(row.serviceType).name : "Account"}
-                      </td>
-                      <td className="py-1.5 text-right tabular-nums">{formatCents(row.cents)}</td>
-                    </tr>
+                      </TableCell>
+                      <TableCell align="right">{formatCents(row.cents)}</TableCell>
+                    </TableRow>
                   ))}
-                </tbody>
-              </table>
+                </TableBody>
+              </Table>
             )}
           </CardContent>
         </Card>
@@ -329,19 +333,19 @@ function SignedInBilling({ data: page, actionData }: { data: SignedInData; actio
             {overview.ledger.length === 0 ? (
               <p className="text-sm text-muted">No transactions yet.</p>
             ) : (
-              <table className="w-full text-sm" data-testid="ledger">
-                <thead className="text-left text-xs text-muted">
+              <Table data-testid="ledger">
+                <TableHeader>
                   <tr>
-                    <th className="py-1 font-medium">Date (UTC)</th>
-                    <th className="py-1 font-medium">Type</th>
-                    <th className="py-1 text-right font-medium">Amount</th>
+                    <TableHead>Date (UTC)</TableHead>
+                    <TableHead>Type</TableHead>
+                    <TableHead align="right">Amount</TableHead>
                   </tr>
-                </thead>
-                <tbody>
+                </TableHeader>
+                <TableBody>
                   {overview.ledger.map((entry) => (
-                    <tr key={entry.id} className="border-t border-zinc-100 dark:border-zinc-800">
-                      <td className="py-1.5">{dateTimeFormat.format(new Date(entry.executedAt))}</td>
-                      <td className="py-1.5" title={entry.txDigest}>
+                    <TableRow key={entry.id}>
+                      <TableCell>{dateTimeFormat.format(new Date(entry.executedAt))}</TableCell>
+                      <TableCell title={entry.txDigest}>
                         {entry.invoiceId ? (
                           <Link className="underline" to={`/billing/invoices/${entry.invoiceId}`}>
                             {LEDGER_LABEL[entry.kind]}
@@ -349,15 +353,15 @@ function SignedInBilling({ data: page, actionData }: { data: SignedInData; actio
                         ) : (
                           LEDGER_LABEL[entry.kind]
                         )}
-                      </td>
-                      <td className="py-1.5 text-right tabular-nums">
+                      </TableCell>
+                      <TableCell align="right">
                         {entry.kind === "deposit" || entry.kind === "credit" ? "+" : "−"}
                         {formatCents(entry.amountCents)}
-                      </td>
-                    </tr>
+                      </TableCell>
+                    </TableRow>
                   ))}
-                </tbody>
-              </table>
+                </TableBody>
+              </Table>
             )}
           </CardContent>
         </Card>
@@ -371,34 +375,34 @@ function SignedInBilling({ data: page, actionData }: { data: SignedInData; actio
           {overview.invoices.length === 0 ? (
             <p className="text-sm text-muted">No invoices yet.</p>
           ) : (
-            <table className="w-full text-sm">
-              <thead className="text-left text-xs text-muted">
+            <Table>
+              <TableHeader>
                 <tr>
-                  <th className="py-1 font-medium">Invoice</th>
-                  <th className="py-1 font-medium">Date (UTC)</th>
-                  <th className="py-1 font-medium">Kind</th>
-                  <th className="py-1 font-medium">Status</th>
-                  <th className="py-1 text-right font-medium">Amount</th>
+                  <TableHead>Invoice</TableHead>
+                  <TableHead>Date (UTC)</TableHead>
+                  <TableHead>Kind</TableHead>
+                  <TableHead>Status</TableHead>
+                  <TableHead align="right">Amount</TableHead>
                 </tr>
-              </thead>
-              <tbody>
+              </TableHeader>
+              <TableBody>
                 {overview.invoices.map((invoice) => (
-                  <tr key={invoice.id} className="border-t border-zinc-100 dark:border-zinc-800">
-                    <td className="py-1.5">
+                  <TableRow key={invoice.id}>
+                    <TableCell>
                       <Link className="underline" to={`/billing/invoices/${invoice.id}`}>
                         #{invoice.id}
                       </Link>
-                    </td>
-                    <td className="py-1.5">{dateFormat.format(new Date(invoice.createdAt))}</td>
-                    <td className="py-1.5 capitalize">{invoice.kind}</td>
-                    <td className="py-1.5">
+                    </TableCell>
+                    <TableCell>{dateFormat.format(new Date(invoice.createdAt))}</TableCell>
+                    <TableCell className="capitalize">{invoice.kind}</TableCell>
+                    <TableCell>
                       <InvoiceStatusBadge status={invoice.status} />
-                    </td>
-                    <td className="py-1.5 text-right tabular-nums">{formatCents(invoice.amountCents)}</td>
-                  </tr>
+                    </TableCell>
+                    <TableCell align="right">{formatCents(invoice.amountCents)}</TableCell>
+                  </TableRow>
                 ))}
-              </tbody>
-            </table>
+              </TableBody>
+            </Table>
           )}
         </CardContent>
       </Card>

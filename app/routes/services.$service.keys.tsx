@@ -9,6 +9,7 @@ import { Alert } from "#app/components/ui/alert.tsx";
 import { Badge } from "#app/components/ui/badge.tsx";
 import { Button } from "#app/components/ui/button.tsx";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "#app/components/ui/card.tsx";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "#app/components/ui/table.tsx";
 import { maskedApiKey } from "#app/domain/api-keys.ts";
 import { ADD_ONS, serviceDefinition } from "#app/domain/catalog.ts";
 import {
@@ -281,30 +282,30 @@ export default function ServiceKeys({ loaderData, actionData }: Route.ComponentP
           </CardDescription>
         </CardHeader>
         <CardContent className="flex flex-col gap-4">
-          <table className="w-full text-sm" data-testid="api-keys">
-            <thead className="text-left text-xs text-muted">
+          <Table data-testid="api-keys">
+            <TableHeader>
               <tr>
-                <th className="py-1 font-medium">Key</th>
-                <th className="py-1 font-medium">Created (UTC)</th>
-                <th className="py-1 font-medium">Status</th>
-                <th className="py-1">
+                <TableHead>Key</TableHead>
+                <TableHead>Created (UTC)</TableHead>
+                <TableHead>Status</TableHead>
+                <TableHead>
                   <span className="sr-only">Actions</span>
-                </th>
+                </TableHead>
               </tr>
-            </thead>
-            <tbody>
+            </TableHeader>
+            <TableBody>
               {loaderData.apiKeys.map((key) => (
-                <tr key={key.id} className="border-t border-zinc-100 dark:border-zinc-800">
-                  <td className="py-2 font-mono">{key.display}</td>
-                  <td className="py-2">{dateFormat.format(new Date(key.createdAt))}</td>
-                  <td className="py-2">
+                <TableRow key={key.id}>
+                  <TableCell className="font-mono">{key.display}</TableCell>
+                  <TableCell>{dateFormat.format(new Date(key.createdAt))}</TableCell>
+                  <TableCell>
                     {key.revokedAt ? (
                       <Badge tone="neutral">Revoked</Badge>
                     ) : (
                       <Badge tone="success">Active</Badge>
                     )}
-                  </td>
-                  <td className="py-2 text-right">
+                  </TableCell>
+                  <TableCell align="right">
                     {demo ? null : (
                       <Form method="post">
                         <Hidden
@@ -323,11 +324,11 @@ export default function ServiceKeys({ loaderData, actionData }: Route.ComponentP
                         </Button>
                       </Form>
                     )}
-                  </td>
-                </tr>
+                  </TableCell>
+                </TableRow>
               ))}
-            </tbody>
-          </table>
+            </TableBody>
+          </Table>
           {demo ? null : (
             <Form method="post" className="flex flex-wrap items-end gap-2">
               <Hidden fields={{ intent: "create-api-key", requestId: loaderData.requestId }} />
