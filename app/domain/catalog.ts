@@ -127,6 +127,14 @@ export function tierHasAllowlist(tier: TierId): boolean {
   return tierDefinition(tier).ipAllowlist;
 }
 
+/** The self-service tiers that offer burst, in words, for forms and errors: "Pro and Business". */
+export const BURST_TIER_NAMES = new Intl.ListFormat("en", { type: "conjunction" }).format(
+  TIERS.filter((tier) => tier.selfService && tier.burst).map((tier) => tier.name),
+);
+
+/** The cheapest tier with the IP allowlist (every tier above it has it too): "Pro". */
+export const ALLOWLIST_FROM_TIER_NAME = TIERS.find((tier) => tier.ipAllowlist)?.name ?? "Enterprise";
+
 /** "500 req/s per region, burst 2× for 10 s" */
 export function formatTierLimits(tier: TierDefinition): string {
   if (tier.guaranteedRps === null) return "Custom limits";

@@ -150,11 +150,15 @@ describe("enabling a service charges the monthly fee pro-rated", () => {
     await enable(actor, { tier: "starter" });
     await expectRefused(enable(actor), 409, "already_configured");
     const other = await customerWith(10_000);
-    await expectRefused(
+    const noBurst = await expectRefused(
       enable(other.actor, { tier: "starter", burstEnabled: true }),
       400,
       "burst_unavailable",
     );
+    expect(noBurst).toMatchObject({
+      field: "burstEnabled",
+      message: "Burst is available on Pro and Business.",
+    });
   });
 });
 
@@ -469,11 +473,13 @@ describe("service state and settings", () => {
   it("accepts an IP allowlist from Pro up, naming bad entries", async () => {
     const starter = await customerWith(100_000);
     await enable(starter.actor, { tier: "starter" });
-    await expectRefused(
+    const unavailable = await expectRefused(
       updateIpAllowlist(deps, starter.actor, { serviceType: "seal", text: "10.0.0.1" }),
       400,
       "allowlist_unavailable",
     );
+    // The tier is named from the catalog, not written into the message.
+    expect(unavailable.message).toBe("The IP allowlist is available from Pro up.");
     const pro = await customerWith(100_000);
     await enable(pro.actor, { tier: "pro" });
     const error = await expectRefused(

@@ -26,10 +26,11 @@ import {
 import { charge } from "./billing/charge.ts";
 import {
   ADD_ONS,
+  ALLOWLIST_FROM_TIER_NAME,
+  BURST_TIER_NAMES,
   type SelfServiceTier,
   type ServiceType,
   serviceDefinition,
-  TIERS,
   tierDefinition,
   tierHasAllowlist,
   tierHasBurst,
@@ -208,11 +209,10 @@ export interface EnableResult {
 /** The burst add-on exists only on the tiers the catalog gives a burst. */
 function assertBurstAvailable(tier: SelfServiceTier, burstEnabled: boolean): void {
   if (!burstEnabled || tierHasBurst(tier)) return;
-  const names = TIERS.filter((t) => t.selfService && t.burst).map((t) => t.name);
   throw new OperationError(
     400,
     "burst_unavailable",
-    `Burst is available on ${new Intl.ListFormat("en", { type: "conjunction" }).format(names)}.`,
+    `Burst is available on ${BURST_TIER_NAMES}.`,
     "burstEnabled",
   );
 }
@@ -585,7 +585,7 @@ export async function updateIpAllowlist(
       throw new OperationError(
         400,
         "allowlist_unavailable",
-        "The IP allowlist is available from Pro up.",
+        `The IP allowlist is available from ${ALLOWLIST_FROM_TIER_NAME} up.`,
         "allowlist",
       );
     }

@@ -15,6 +15,8 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "#app/
 import { FieldError } from "#app/components/ui/field-error.tsx";
 import {
   ADD_ONS,
+  ALLOWLIST_FROM_TIER_NAME,
+  BURST_TIER_NAMES,
   SELF_SERVICE_TIERS,
   type SelfServiceTier,
   serviceDefinition,
@@ -309,7 +311,7 @@ function Onboarding({ loaderData, actionData }: { loaderData: LoaderData; action
               />
               <span>
                 <span className="font-medium">Burst</span> (+{formatCents(ADD_ONS.burstFeeCents)}/month)
-                <span className="block text-xs text-muted">Pro and Business only.</span>
+                <span className="block text-xs text-muted">{BURST_TIER_NAMES} only.</span>
               </span>
             </label>
             <label className="flex flex-col gap-1 text-sm">
@@ -424,7 +426,9 @@ function ConfigView({ loaderData, actionData }: { loaderData: LoaderData; action
                 name={planFields.burstEnabled.name}
                 defaultChecked={config.scheduled.burstEnabled ?? config.burstEnabled}
               />
-              <span>Burst (+{formatCents(ADD_ONS.burstFeeCents)}/month, Pro and Business)</span>
+              <span>
+                Burst (+{formatCents(ADD_ONS.burstFeeCents)}/month, {BURST_TIER_NAMES})
+              </span>
             </label>
             <FieldError id={planFields.burstEnabled.errorId} errors={planFields.burstEnabled.errors} />
             <FieldError id={planForm.errorId} errors={planForm.errors} />
@@ -453,7 +457,7 @@ function ConfigView({ loaderData, actionData }: { loaderData: LoaderData; action
           <CardDescription>
             {tierHasAllowlist(config.tier)
               ? `Only these addresses may use your keys. Up to ${ADD_ONS.ipAllowlist.maxEntries} IPv4/IPv6 addresses or CIDR ranges, separated by new lines, commas or spaces. Empty allows every address.`
-              : "Available from Pro up."}
+              : `Available from ${ALLOWLIST_FROM_TIER_NAME} up.`}
           </CardDescription>
         </CardHeader>
         <CardContent>
