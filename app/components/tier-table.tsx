@@ -1,4 +1,4 @@
-import { ADD_ONS, REGIONS, TIERS } from "#app/domain/catalog.ts";
+import { ADD_ONS, REGIONS, TIERS, USAGE_PRICE } from "#app/domain/catalog.ts";
 import { formatCents, formatMonthlyFee, formatNumber } from "#app/lib/format.ts";
 
 /** The catalog's tiers, read-only (landing page, demo mode). */
@@ -45,8 +45,9 @@ export function TierTable() {
         </tbody>
       </table>
       <p className="border-t border-zinc-200 px-4 py-2 text-xs text-muted dark:border-zinc-800">
-        Limits apply per region ({REGIONS.map((region) => region.name).join(", ")}). Usage: $1.00 per 10,000
-        successful requests on every tier.
+        Limits apply per region ({REGIONS.map((region) => region.name).join(", ")}). Usage:{" "}
+        {formatCents(USAGE_PRICE.cents)} per {formatNumber(USAGE_PRICE.perRequests)} successful requests on
+        every tier.
       </p>
     </div>
   );

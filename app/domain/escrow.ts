@@ -181,6 +181,8 @@ export interface WithdrawalAllowance {
   /** Charges under way that the balance must still cover. */
   pendingChargesCents: number;
   anyServiceEnabled: boolean;
+  /** What must stay in escrow now: the floor while a service is enabled, else 0. */
+  floorCents: number;
   maxWithdrawalCents: number;
 }
 
@@ -205,12 +207,13 @@ export async function withdrawalAllowance(db: Queryable, customerId: number): Pr
     )
     .limit(1);
   const anyServiceEnabled = Boolean(enabled);
-  const floor = anyServiceEnabled ? WITHDRAWAL_FLOOR_CENTS : 0;
+  const floorCents = anyServiceEnabled ? WITHDRAWAL_FLOOR_CENTS : 0;
   return {
     balanceCents,
     pendingChargesCents,
     anyServiceEnabled,
-    maxWithdrawalCents: Math.max(0, balanceCents - pendingChargesCents - floor),
+    floorCents,
+    maxWithdrawalCents: Math.max(0, balanceCents - pendingChargesCents - floorCents),
   };
 }
 

@@ -38,7 +38,7 @@ export async function loader({ context }: Route.LoaderArgs) {
     overview,
     usage,
     maxWithdrawalCents: allowance.maxWithdrawalCents,
-    anyServiceEnabled: allowance.anyServiceEnabled,
+    withdrawalFloorCents: allowance.floorCents,
     simulatedWallet: gateway.simulatedWallet !== null,
     // A fresh id per page view: submitting the same form twice cannot move money twice.
     requestId: crypto.randomUUID(),
@@ -247,8 +247,8 @@ function SignedInBilling({ data: page, actionData }: { data: SignedInData; actio
               requestId={page.requestId}
               actionData={actionData}
               help={
-                page.anyServiceEnabled
-                  ? "While a service is enabled, $50.00 stays in escrow."
+                page.withdrawalFloorCents > 0
+                  ? `While a service is enabled, ${formatCents(page.withdrawalFloorCents)} stays in escrow.`
                   : "Withdrawals go back to your wallet."
               }
             />

@@ -22,6 +22,7 @@ import {
   serviceDefinition,
   tierHasAllowlist,
   tierHasBurst,
+  USAGE_PRICE,
 } from "#app/domain/catalog.ts";
 import { estimateFees, type ServiceConfigForPricing } from "#app/domain/pricing.ts";
 import { allowlistSchema, onboardingSchema, planSchema } from "#app/domain/service-forms.ts";
@@ -39,7 +40,7 @@ import { findService, pricingConfig, scheduledChangesOf, serviceInventory } from
 import { getViewer, requireCustomer } from "#app/lib/auth.server.ts";
 import { CUSTOMER_LIMITS, limitCustomer } from "#app/lib/customer-rate-limits.server.ts";
 import { flashCookie } from "#app/lib/flash.server.ts";
-import { formatCents } from "#app/lib/format.ts";
+import { formatCents, formatNumber } from "#app/lib/format.ts";
 import { passRetryAfter, replyWithError } from "#app/lib/operation-reply.server.ts";
 import { getRequestInfo, getServices } from "#app/lib/services.server.ts";
 import type { Route } from "./+types/services.$service._index";
@@ -287,8 +288,8 @@ function Onboarding({ loaderData, actionData }: { loaderData: LoaderData; action
         <CardTitle>Set up {definition.name}</CardTitle>
         <CardDescription>
           Choose a tier and what you need. Enabling charges the monthly fee pro-rated for the rest of this
-          month; from the 1st, fees are charged monthly in advance. Usage is $1.00 per 10,000 successful
-          requests.
+          month; from the 1st, fees are charged monthly in advance. Usage is {formatCents(USAGE_PRICE.cents)}{" "}
+          per {formatNumber(USAGE_PRICE.perRequests)} successful requests.
         </CardDescription>
       </CardHeader>
       <CardContent>

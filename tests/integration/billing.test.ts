@@ -104,9 +104,13 @@ describe("deposit and withdraw (mock chain, plain forms)", () => {
       .values({ customerId, serviceType: "seal", state: "active", tier: "starter" });
     const refused = await transfer(jar, "withdraw", "40");
     expect(refused.status).toBe(400);
-    expect(await refused.text()).toContain(
+    const html = (await refused.text()).replaceAll("<!-- -->", "");
+    expect(html).toContain(
       "While a service is enabled the balance may not drop under $50.00: you can withdraw at most $30.00.",
     );
+    // The form says so before anyone tries.
+    expect(html).toContain("Up to $30.00 available now.");
+    expect(html).toContain("While a service is enabled, $50.00 stays in escrow.");
     expect((await transfer(jar, "withdraw", "30")).status).toBe(302);
     expect(await money(customerId)).toEqual({ balance: 5_000, ledger: 2, chain: 5_000 });
   });
