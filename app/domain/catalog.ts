@@ -162,3 +162,9 @@ export const USAGE_PRICE = { cents: 100, perRequests: 10_000 } as const;
 
 /** Unbilled usage is charged once it reaches this amount (spec §3 billing rule 3). */
 export const USAGE_INVOICE_THRESHOLD_CENTS = 500;
+
+/** Days an invoice may stay unpaid before the customer's services are suspended. */
+export const SUSPEND_AFTER_DAYS = 7;
+
+/** Days a cancelled service's configuration and keys are kept after it stops. */
+export const PURGE_AFTER_DAYS = 7;

@@ -17,6 +17,7 @@ import {
   ADD_ONS,
   ALLOWLIST_FROM_TIER_NAME,
   BURST_TIER_NAMES,
+  PURGE_AFTER_DAYS,
   SELF_SERVICE_TIERS,
   type SelfServiceTier,
   serviceDefinition,
@@ -218,7 +219,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
             ...base,
             result: null,
             confirm: {
-              message: `Cancel ${name}? It keeps running until the end of the month, then stops; its configuration and keys are deleted 7 days later. You can undo until then.`,
+              message: `Cancel ${name}? It keeps running until the end of the month, then stops; its configuration and keys are deleted ${PURGE_AFTER_DAYS} days later. You can undo until then.`,
               label: `Yes, cancel ${name}`,
               fields: { intent: "cancel" },
             },
@@ -324,7 +325,8 @@ function Onboarding({ loaderData, actionData }: { loaderData: LoaderData; action
                 className={inputClass}
               />
               <span className="text-xs text-muted">
-                1 included, then {formatCents(ADD_ONS.apiKeys.extraFeeCents)}/month each.
+                {ADD_ONS.apiKeys.included} included, then {formatCents(ADD_ONS.apiKeys.extraFeeCents)}/month
+                each.
               </span>
               <FieldError id={fields.apiKeys.errorId} errors={fields.apiKeys.errors} />
             </label>
@@ -339,7 +341,8 @@ function Onboarding({ loaderData, actionData }: { loaderData: LoaderData; action
                     className={inputClass}
                   />
                   <span className="text-xs text-muted">
-                    1 included, then {formatCents(ADD_ONS.sealKeys.extraFeeCents)}/month each.
+                    {ADD_ONS.sealKeys.included} included, then {formatCents(ADD_ONS.sealKeys.extraFeeCents)}
+                    /month each.
                   </span>
                   <FieldError id={fields.sealKeys.errorId} errors={fields.sealKeys.errors} />
                 </label>
@@ -495,8 +498,8 @@ function ConfigView({ loaderData, actionData }: { loaderData: LoaderData; action
           <CardHeader>
             <CardTitle>Cancel service</CardTitle>
             <CardDescription>
-              Stops at the end of the month; configuration and keys are deleted 7 days later. No refund for
-              the current month.
+              Stops at the end of the month; configuration and keys are deleted {PURGE_AFTER_DAYS} days later.
+              No refund for the current month.
             </CardDescription>
           </CardHeader>
           <CardContent>

@@ -5,7 +5,12 @@ import { StatusDot } from "#app/components/layout/status-dot.tsx";
 import { Alert } from "#app/components/ui/alert.tsx";
 import { Badge } from "#app/components/ui/badge.tsx";
 import { Button } from "#app/components/ui/button.tsx";
-import { type ServiceType, serviceDefinition, tierDefinition } from "#app/domain/catalog.ts";
+import {
+  PURGE_AFTER_DAYS,
+  type ServiceType,
+  serviceDefinition,
+  tierDefinition,
+} from "#app/domain/catalog.ts";
 import { snapshotInventory, snapshotService } from "#app/domain/customer-snapshot.ts";
 import { displayState, scheduledChangesOf } from "#app/domain/services.ts";
 import { getViewer } from "#app/lib/auth.server.ts";
@@ -118,7 +123,7 @@ export default function ServiceLayout({ loaderData }: Route.ComponentProps) {
             <Alert tone="warning">
               <span>
                 {loaderData.name} stops on {dateFormat.format(new Date(service.cancelEffectiveAt))}. Its
-                configuration and keys are deleted 7 days later.
+                configuration and keys are deleted {PURGE_AFTER_DAYS} days later.
               </span>
               <Form method="post" action={action} className="ml-auto">
                 <input type="hidden" name="intent" value="undo-cancel" />

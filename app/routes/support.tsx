@@ -1,6 +1,6 @@
 import { Card, CardContent, CardHeader, CardTitle } from "#app/components/ui/card.tsx";
 import { PageHeader } from "#app/components/ui/page-header.tsx";
-import { ADD_ONS, USAGE_PRICE } from "#app/domain/catalog.ts";
+import { ADD_ONS, SUSPEND_AFTER_DAYS, USAGE_PRICE } from "#app/domain/catalog.ts";
 import { formatCents, formatNumber } from "#app/lib/format.ts";
 
 export const meta = () => [{ title: "Support · Suiftly" }];
@@ -16,7 +16,7 @@ const FAQ: { q: string; a: string }[] = [
   },
   {
     q: "What happens if a charge fails?",
-    a: "We retry every cycle and right after you deposit. Until it is paid your services run at half their guaranteed rate; after 7 days unpaid they are suspended. Paying restores them.",
+    a: `We retry every cycle and right after you deposit. Until it is paid your services run at half their guaranteed rate; after ${SUSPEND_AFTER_DAYS} days unpaid they are suspended. Paying restores them.`,
   },
   {
     q: "How many API keys can I have?",

@@ -1,6 +1,7 @@
 // Account-wide banners (spec §4): low balance, payment overdue (throttled), suspended.
 import { Link } from "react-router";
 import { Alert } from "#app/components/ui/alert.tsx";
+import { SUSPEND_AFTER_DAYS } from "#app/domain/catalog.ts";
 import { formatCents } from "#app/lib/format.ts";
 
 export interface BannerData {
@@ -29,7 +30,7 @@ export function AccountBanners({ banners }: { banners: BannerData }) {
         <Alert tone="danger">
           <span>
             <strong>Payment overdue: {formatCents(banners.amountDueCents)}.</strong> Your services run at half
-            their guaranteed rate until it is paid, and are suspended after 7 days.{" "}
+            their guaranteed rate until it is paid, and are suspended after {SUSPEND_AFTER_DAYS} days.{" "}
             <Link className="underline" to="/billing#deposit">
               Deposit now
             </Link>

@@ -12,7 +12,9 @@ import { withCustomerLock } from "#db/customer-lock.ts";
 import { customers, serviceInstances } from "#db/schema/index.ts";
 import { recordActivity } from "../activity.ts";
 import {
+  PURGE_AFTER_DAYS,
   type ServiceType,
+  SUSPEND_AFTER_DAYS,
   serviceDefinition,
   tierDefinition,
   USAGE_INVOICE_THRESHOLD_CENTS,
@@ -29,10 +31,6 @@ export interface RecurringDeps extends BillingDeps {
   database: DatabaseHandle;
 }
 
-/** Days an invoice may stay unpaid before the customer's services are suspended. */
-export const SUSPEND_AFTER_DAYS = 7;
-/** Days a cancelled service's configuration and keys are kept. */
-export const PURGE_AFTER_DAYS = 7;
 const DAY_MS = 86_400_000;
 
 const monthName = (start: Date) =>
