@@ -65,6 +65,18 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   app.use(securityHeaders(services, csp));
   app.use(compression());
 
+  // A path that is not valid percent-encoding names no page or file: a 400 here, before React
+  // Router, which would answer 404 and print a warning outside the JSON logs.
+  app.use((req, res, next) => {
+    try {
+      decodeURIComponent(req.path);
+    } catch {
+      res.status(400).type("text/plain").send("Malformed URL: invalid percent-encoding in the path.");
+      return;
+    }
+    next();
+  });
+
   // Fingerprinted build assets never change: cache for a year, immutable. A missing asset is a
   // plain 404 rather than a page render.
   app.use(
@@ -81,7 +93,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const publicFiles = listPublicFiles(clientDir);
   const servePublic = express.static(clientDir, { maxAge: "1h", index: false, redirect: false });
   app.use((req, res, next) => {
-    if (publicFiles.has(decodedPath(req.path))) servePublic(req, res, next);
+    if (publicFiles.has(decodeURIComponent(req.path))) servePublic(req, res, next);
     else next();
   });
 
@@ -130,14 +142,6 @@ function listPublicFiles(clientDir: string): Set<string> {
     files.add(`/${relative.join("/")}`);
   }
   return files;
-}
-
-function decodedPath(requestPath: string): string {
-  try {
-    return decodeURIComponent(requestPath);
-  } catch {
-    return requestPath;
-  }
 }
 
 const FULLNODES: Record<string, string> = {

@@ -70,8 +70,29 @@ function toRequest(req: express.Request, res: express.Response): Request {
   if (req.method !== "GET" && req.method !== "HEAD") {
     init.body = createReadableStreamFromReadable(req);
     init.duplex = "half";
+    res.once("finish", () => discardUnreadBody(req));
   }
   return new Request(url.href, init);
+}
+
+/** How much of a body nobody read is drained to keep the connection; past it, the connection closes. */
+const MAX_DISCARDED_BODY_BYTES = 8 * 1024 * 1024;
+
+/**
+ * After a response sent before its request's body was read (a 413 for a body too large, a 403
+ * for a foreign origin): the stream adapter paused the request when nobody pulled, so the rest of
+ * the body would sit in the keep-alive connection and stall the next request on it. Node drains a
+ * body nobody listens to; this does the same for one the adapter listened to, up to a bound.
+ */
+function discardUnreadBody(req: express.Request): void {
+  if (req.complete || req.destroyed) return;
+  req.removeAllListeners("data");
+  let discarded = 0;
+  req.on("data", (chunk: Buffer) => {
+    discarded += chunk.byteLength;
+    if (discarded > MAX_DISCARDED_BODY_BYTES) req.socket.destroy();
+  });
+  req.resume();
 }
 
 function isClosed(res: express.Response): boolean {

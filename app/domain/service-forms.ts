@@ -59,6 +59,12 @@ export const allowlistSchema = z.object({
   allowlist: z.string().max(4_000, "The list is too long.").optional().default(""),
 });
 
+/** The ON/OFF switch: the state to switch to, spelled as the switch's hidden field spells it. */
+export const toggleSchema = z.object({
+  intent: z.literal("toggle"),
+  enabled: z.enum(["on", "off"]),
+});
+
 export const createApiKeySchema = z.object({
   intent: z.literal("create-api-key"),
   name: optionalName,

@@ -39,12 +39,40 @@ export async function readBody(
     return Object.fromEntries(new URLSearchParams(text));
   }
   if (type.includes("multipart/form-data")) {
-    const form = await new Response(buffer, { headers: { "content-type": type } }).formData();
+    const form = await parseForm(new Response(buffer, { headers: { "content-type": type } }));
     const result: Record<string, unknown> = {};
     for (const [key, value] of form) if (typeof value === "string") result[key] = value;
     return result;
   }
   throw new HttpError(415, "unsupported_media_type", "Send JSON or a form.");
+}
+
+const FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"];
+
+/**
+ * The submitted form of a page's action. Anything but a form (JSON, text, bytes) is refused with
+ * 415 and a form that cannot be parsed (a multipart body without its boundary) with 400, as thrown
+ * responses the route's error boundary renders — never an exception that becomes a 500.
+ */
+export async function readForm(request: Request): Promise<FormData> {
+  const type = (request.headers.get("content-type") ?? "").toLowerCase();
+  if (!FORM_TYPES.some((form) => type.startsWith(form))) {
+    throw new HttpError(415, "unsupported_media_type", "Send the form as a form.").toResponse();
+  }
+  try {
+    return await parseForm(request);
+  } catch (error) {
+    if (error instanceof HttpError) throw error.toResponse();
+    throw error;
+  }
+}
+
+async function parseForm(body: Request | Response): Promise<FormData> {
+  try {
+    return await body.formData();
+  } catch {
+    throw new HttpError(400, "malformed_form", "The form data could not be read.");
+  }
 }
 
 /** Whether the client asked for JSON (API use) rather than an HTML page (plain form). */

@@ -18,6 +18,7 @@ import { getViewer, requireCustomer } from "#app/lib/auth.server.ts";
 import { transferNotice, transferWithSimulatedWallet } from "#app/lib/escrow-actions.server.ts";
 import { flashCookie } from "#app/lib/flash.server.ts";
 import { formatCents, formatNumber } from "#app/lib/format.ts";
+import { readForm } from "#app/lib/request-body.server.ts";
 import { getRequestInfo, getServices } from "#app/lib/services.server.ts";
 import type { Route } from "./+types/billing";
 
@@ -48,7 +49,7 @@ export async function loader({ context }: Route.LoaderArgs) {
 export async function action({ request, context }: Route.ActionArgs) {
   const viewer = requireCustomer({ request, context });
   const services = getServices(context);
-  const formData = await request.formData();
+  const formData = await readForm(request);
   const intent = formData.get("intent");
   if (intent !== "deposit" && intent !== "withdraw") {
     return data({ intent: null, result: null, error: "Unknown action." }, { status: 400 });

@@ -26,7 +26,7 @@ import {
   USAGE_PRICE,
 } from "#app/domain/catalog.ts";
 import { estimateFees, type ServiceConfigForPricing } from "#app/domain/pricing.ts";
-import { allowlistSchema, onboardingSchema, planSchema } from "#app/domain/service-forms.ts";
+import { allowlistSchema, onboardingSchema, planSchema, toggleSchema } from "#app/domain/service-forms.ts";
 import {
   changePlan,
   enableService,
@@ -43,6 +43,7 @@ import { CUSTOMER_LIMITS, limitCustomer } from "#app/lib/customer-rate-limits.se
 import { flashCookie } from "#app/lib/flash.server.ts";
 import { formatCents, formatNumber } from "#app/lib/format.ts";
 import { passRetryAfter, replyWithError } from "#app/lib/operation-reply.server.ts";
+import { readForm } from "#app/lib/request-body.server.ts";
 import { getRequestInfo, getServices } from "#app/lib/services.server.ts";
 import type { Route } from "./+types/services.$service._index";
 import { serviceTypeParam } from "./services.$service.tsx";
@@ -124,7 +125,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
   const viewer = requireCustomer({ request, context });
   const services = getServices(context);
   const actor = { customerId: viewer.customerId, address: viewer.address, ip: getRequestInfo(context).ip };
-  const formData = await request.formData();
+  const formData = await readForm(request);
   const intent = String(formData.get("intent") ?? "");
   const name = serviceDefinition(serviceType).name;
   const done = (message: string) =>
@@ -206,7 +207,13 @@ export async function action({ request, params, context }: Route.ActionArgs) {
   try {
     switch (intent) {
       case "toggle": {
-        const on = formData.get("enabled") === "on";
+        const submission = parseWithZod(formData, { schema: toggleSchema });
+        if (submission.status !== "success")
+          return data(
+            { ...base, result: null, error: "Switch the service with its ON/OFF button." },
+            { status: 400 },
+          );
+        const on = submission.value.enabled === "on";
         await setServiceEnabled(services, actor, serviceType, on);
         return done(on ? `${name} is on.` : `${name} is off: traffic is paused.`);
       }

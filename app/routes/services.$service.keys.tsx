@@ -41,6 +41,7 @@ import { flashCookie } from "#app/lib/flash.server.ts";
 import { formatCents } from "#app/lib/format.ts";
 import { isHttpError } from "#app/lib/http-errors.server.ts";
 import { passRetryAfter } from "#app/lib/operation-reply.server.ts";
+import { readForm } from "#app/lib/request-body.server.ts";
 import { getRequestInfo, getServices } from "#app/lib/services.server.ts";
 import type { Route } from "./+types/services.$service.keys";
 import { serviceTypeParam } from "./services.$service.tsx";
@@ -102,7 +103,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
   const viewer = requireCustomer({ request, context });
   const services = getServices(context);
   const actor = { customerId: viewer.customerId, address: viewer.address, ip: getRequestInfo(context).ip };
-  const formData = await request.formData();
+  const formData = await readForm(request);
   const intent = String(formData.get("intent") ?? "");
   const answer = (partial: Partial<ActionResult>, status = 200) =>
     data<ActionResult>(

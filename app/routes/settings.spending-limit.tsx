@@ -12,6 +12,7 @@ import { billingOverview } from "#app/domain/billing/overview.ts";
 import { getViewer, requireCustomer } from "#app/lib/auth.server.ts";
 import { flashCookie } from "#app/lib/flash.server.ts";
 import { formatCents } from "#app/lib/format.ts";
+import { readForm } from "#app/lib/request-body.server.ts";
 import { getRequestInfo, getServices } from "#app/lib/services.server.ts";
 import { changeSpendingLimit } from "#app/lib/spending-limit.server.ts";
 import type { Route } from "./+types/settings.spending-limit";
@@ -33,7 +34,7 @@ export async function loader({ context }: Route.LoaderArgs) {
 export async function action({ request, context }: Route.ActionArgs) {
   const viewer = requireCustomer({ request, context });
   const services = getServices(context);
-  const submission = parseWithZod(await request.formData(), { schema: spendingLimitSchema });
+  const submission = parseWithZod(await readForm(request), { schema: spendingLimitSchema });
   if (submission.status !== "success") return data(submission.reply(), { status: 400 });
   const result = await changeSpendingLimit(services, {
     customerId: viewer.customerId,
