@@ -21,6 +21,7 @@ import { withTestDatabase } from "#tests/support/database.ts";
 import { serviceDeps } from "#tests/support/deps.ts";
 import { EscrowError, recordTransfer, storeBalance } from "../escrow.ts";
 import {
+  attemptInvoice,
   type BillingDeps,
   type ChargeRequest,
   charge,
@@ -218,6 +219,39 @@ describe("concurrency (separate connections)", () => {
       expect(await chainBalance(deps, customer)).toBe(1_000);
       expect(await cachedBalance(deps.db, customer.customerId)).toBe(1_000);
     }
+  });
+
+  it("counts charges in flight, not invoices still queued for their own attempt", async () => {
+    const customer = await fundedCustomer(deps, 10_000);
+    const queued = async (amountCents: number) => {
+      const [row] = await deps.db
+        .insert(billingRecords)
+        .values({
+          customerId: customer.customerId,
+          kind: "subscription",
+          idempotencyKey: `q:${randomUUID()}`,
+          amountCents,
+        })
+        .returning();
+      if (!row) throw new Error("no invoice");
+      await deps.db.insert(billingLineItems).values({ invoiceId: row.id, ...line(amountCents) });
+      return row.id;
+    };
+    // Created by a concurrent charge that has not reached the customer's lock yet.
+    const waiting = await queued(6_000);
+    expect(await charge(deps, request(customer.customerId, 6_000))).toMatchObject({ status: "paid" });
+    // Its own attempt then sees the first one paid, and the balance short.
+    expect(await attemptInvoice(deps, waiting)).toMatchObject({
+      status: "refused",
+      reason: "insufficient_balance",
+    });
+    // A reserved attempt (in flight, not settled) does count.
+    const inFlight = await queued(3_000);
+    expect((await prepareAttempt(deps, inFlight)).kind).toBe("charge");
+    expect(await charge(deps, request(customer.customerId, 2_000))).toMatchObject({
+      status: "refused",
+      reason: "insufficient_balance",
+    });
   });
 
   it("never exceeds the spending limit", async () => {

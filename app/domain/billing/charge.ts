@@ -171,6 +171,13 @@ async function lockCustomer(tx: Transaction, customerId: number) {
   return row;
 }
 
+/**
+ * A charge in flight: reserved by an attempt (pending, attempted at least once). An invoice just
+ * created and not yet attempted is not: its own attempt checks it under the customer's lock, so
+ * counting it here too would refuse a charge that fits because of one queued behind it.
+ */
+const inFlight = sql`(${billingRecords.status} = 'pending' and ${billingRecords.attemptCount} > 0)`;
+
 /** Paid this month plus charges in flight: what the spending limit is measured against. */
 async function monthToDateCents(tx: Queryable, customerId: number, now: Date, excludeInvoiceId: number) {
   const [row] = await tx
@@ -180,8 +187,7 @@ async function monthToDateCents(tx: Queryable, customerId: number, now: Date, ex
       and(
         eq(billingRecords.customerId, customerId),
         ne(billingRecords.id, excludeInvoiceId),
-        sql`((${billingRecords.status} = 'paid' and ${billingRecords.paidAt} >= ${monthStart(now)})
-          or ${billingRecords.status} = 'pending')`,
+        sql`((${billingRecords.status} = 'paid' and ${billingRecords.paidAt} >= ${monthStart(now)}) or ${inFlight})`,
       ),
     );
   return Number(row?.cents ?? 0);
@@ -191,13 +197,7 @@ async function pendingChargesCents(tx: Queryable, customerId: number, excludeInv
   const [row] = await tx
     .select({ cents: sql<string>`coalesce(sum(${billingRecords.amountCents}), 0)` })
     .from(billingRecords)
-    .where(
-      and(
-        eq(billingRecords.customerId, customerId),
-        eq(billingRecords.status, "pending"),
-        ne(billingRecords.id, excludeInvoiceId),
-      ),
-    );
+    .where(and(eq(billingRecords.customerId, customerId), inFlight, ne(billingRecords.id, excludeInvoiceId)));
   return Number(row?.cents ?? 0);
 }
 
