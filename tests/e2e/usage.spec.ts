@@ -1,12 +1,8 @@
 // A customer with real (seeded) edge traffic reads the Stats tab in all three ranges and pages
 // through their 5xx request logs — with JavaScript off; with it on, hovering a chart shows values
 // and the Logs tab filters and pages by client-side navigation.
-import { execFileSync } from "node:child_process";
-import path from "node:path";
 import { expect, type Page, test } from "@playwright/test";
-import { signInWithBurnerWallet } from "./support.ts";
-
-const root = path.resolve(import.meta.dirname, "..", "..");
+import { fundAndEnableSeal, seedTraffic, signInWithBurnerWallet } from "./support.ts";
 
 /** The keys of the log rows on the page, in order. */
 const rowKeys = (page: Page) =>
@@ -34,21 +30,9 @@ test("stats in three ranges and 5xx logs paged by cursor, without JavaScript", a
   const context = await browser.newContext({ baseURL, javaScriptEnabled: false, storageState });
   const page = await context.newPage();
 
-  await page.goto("/billing");
-  await page.locator("#deposit").getByLabel("Deposit amount (USD)").fill("500");
-  await page.locator("#deposit").getByRole("button", { name: "Deposit", exact: true }).click();
-  await expect(page.getByTestId("flash")).toContainText("Deposited $500.00.");
-  await page.goto("/services/seal");
-  await page.getByRole("button", { name: "Enable Seal" }).click();
-  await expect(page.getByTestId("created-keys")).toContainText("Seal is enabled.");
+  await fundAndEnableSeal(page, 500);
 
-  const seeded = JSON.parse(
-    execFileSync(path.join(root, "node_modules", ".bin", "node"), ["tests/e2e/seed-traffic.ts", address], {
-      cwd: root,
-      encoding: "utf8",
-    }),
-  ) as { rows: number };
-  expect(seeded.rows).toBeGreaterThan(600);
+  expect(seedTraffic(address).rows).toBeGreaterThan(600);
 
   // Stats: 24 hours (hourly), then 7 and 30 days (daily); every range has its three charts.
   await page.goto("/services/seal");
