@@ -237,6 +237,23 @@ describe("hostile input", () => {
       (page) => !page.startsWith("/health") && page !== "/auth/logout" && !INTENT_ACTIONS.includes(page),
     );
     for (const path of others) for (const value of HOSTILE_VALUES) await post(path, "", value);
+    // Without a session every intent is sent to sign in (or refused), never a server error.
+    for (const path of INTENT_ACTIONS) {
+      for (const intent of INTENTS) {
+        const response = await request(
+          app,
+          "POST",
+          path,
+          form({ intent, amount: "5", requestId: randomUUID() }),
+          {
+            headers: FORM,
+          },
+        );
+        await response.arrayBuffer();
+        if (response.status >= 500)
+          failures.push(`POST ${path} intent=${intent} (anonymous) → ${response.status}`);
+      }
+    }
     expect(failures).toEqual([]);
     expect(await ownerState()).toEqual(before);
   }, 120_000);
@@ -257,19 +274,29 @@ describe("hostile input", () => {
       ["application/octet-stream", new Uint8Array([0xff, 0xfe, 0x00, 0x01])],
     ];
     const failures: string[] = [];
-    for (const path of PAGES.filter((page) => page !== "/auth/logout")) {
-      for (const [type, body] of bodies) {
-        const response = await request(app, "POST", path, body, {
-          jar: owner.jar,
-          headers: { "content-type": type, accept: "text/html" },
-        });
-        await response.arrayBuffer();
-        if (serverError(path, response.status)) failures.push(`POST ${path} (${type}) → ${response.status}`);
-      }
-      for (const method of ["PUT", "PATCH", "DELETE", "OPTIONS"]) {
-        const response = await request(app, method, path, "x=1", { jar: owner.jar, headers: FORM });
-        await response.arrayBuffer();
-        if (serverError(path, response.status)) failures.push(`${method} ${path} → ${response.status}`);
+    for (const [who, jar] of [
+      ["owner", owner.jar],
+      ["anonymous", undefined],
+    ] as const) {
+      for (const path of PAGES.filter((page) => page !== "/auth/logout")) {
+        for (const [type, body] of bodies) {
+          const response = await request(app, "POST", path, body, {
+            ...(jar ? { jar } : {}),
+            headers: { "content-type": type, accept: "text/html" },
+          });
+          await response.arrayBuffer();
+          if (serverError(path, response.status))
+            failures.push(`POST ${path} (${type}, ${who}) → ${response.status}`);
+        }
+        for (const method of ["PUT", "PATCH", "DELETE", "OPTIONS"]) {
+          const response = await request(app, method, path, "x=1", {
+            ...(jar ? { jar } : {}),
+            headers: FORM,
+          });
+          await response.arrayBuffer();
+          if (serverError(path, response.status))
+            failures.push(`${method} ${path} (${who}) → ${response.status}`);
+        }
       }
     }
     expect(failures).toEqual([]);
