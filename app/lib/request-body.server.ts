@@ -59,12 +59,9 @@ export async function readForm(request: Request): Promise<FormData> {
   if (!FORM_TYPES.some((form) => type.startsWith(form))) {
     throw new HttpError(415, "unsupported_media_type", "Send the form as a form.").toResponse();
   }
-  try {
-    return await parseForm(request);
-  } catch (error) {
-    if (error instanceof HttpError) throw error.toResponse();
-    throw error;
-  }
+  return parseForm(request).catch((error: HttpError) => {
+    throw error.toResponse();
+  });
 }
 
 async function parseForm(body: Request | Response): Promise<FormData> {
